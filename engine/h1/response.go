@@ -1,0 +1,306 @@
+package h1
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"time"
+)
+
+// errProtocol marks a response that is not valid HTTP/1.x.
+var errProtocol = errors.New("malformed HTTP response")
+
+// errHeaderTooLarge is a response head that does not fit the buffer.
+var errHeaderTooLarge = errors.New("response header too large")
+
+// reader parses responses in place from a fixed buffer filled from src.
+// buf[start:end] holds bytes received and not yet consumed.
+type reader struct {
+	src        io.Reader
+	buf        []byte
+	start, end int
+	// firstByte is when the first read of the current response returned.
+	firstByte time.Time
+	// consumed counts the response's bytes, head and body.
+	consumed int64
+}
+
+// response is what the engine needs to know of an answer.
+type response struct {
+	status int
+	close  bool // the server will close, or the body ran to EOF
+	size   int64
+}
+
+// fill reads more bytes, compacting the buffer first if it is full.
+func (r *reader) fill() error {
+	if r.start > 0 && r.end == len(r.buf) {
+		r.end = copy(r.buf, r.buf[r.start:r.end])
+		r.start = 0
+	}
+	if r.end == len(r.buf) {
+		return errHeaderTooLarge
+	}
+	n, err := r.src.Read(r.buf[r.end:])
+	if n > 0 {
+		if r.firstByte.IsZero() {
+			r.firstByte = time.Now()
+		}
+		r.end += n
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
+
+// line returns the next CRLF- (or LF-) terminated line without its end.
+func (r *reader) line() ([]byte, error) {
+	for {
+		if i := bytes.IndexByte(r.buf[r.start:r.end], '\n'); i >= 0 {
+			l := r.buf[r.start : r.start+i]
+			r.start += i + 1
+			r.consumed += int64(i + 1)
+			return bytes.TrimSuffix(l, []byte{'\r'}), nil
+		}
+		if err := r.fill(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// discard consumes n body bytes.
+func (r *reader) discard(n int64) error {
+	for n > 0 {
+		if r.start == r.end {
+			r.start, r.end = 0, 0
+			if err := r.fill(); err != nil {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return err
+			}
+		}
+		k := min(int64(r.end-r.start), n)
+		r.start += int(k)
+		r.consumed += k
+		n -= k
+	}
+	return nil
+}
+
+// discardToEOF consumes a body delimited by the connection's end.
+func (r *reader) discardToEOF() error {
+	for {
+		r.consumed += int64(r.end - r.start)
+		r.start, r.end = 0, 0
+		if err := r.fill(); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// read parses one response and discards its body. headOnly says the
+// request was HEAD, whose response never has a body.
+func (r *reader) read(headOnly bool) (response, error) {
+	r.firstByte = time.Time{}
+	r.consumed = 0
+	for {
+		resp, err := r.readOne(headOnly)
+		if err != nil {
+			return resp, err
+		}
+		// 1xx answers are interim (100 Continue, 103 Early Hints): the
+		// real one follows. 101 would switch protocols, which we never ask.
+		if resp.status >= 100 && resp.status < 200 && resp.status != 101 {
+			continue
+		}
+		resp.size = r.consumed
+		return resp, nil
+	}
+}
+
+func (r *reader) readOne(headOnly bool) (response, error) {
+	var resp response
+	status, err := r.line()
+	if err != nil {
+		return resp, err
+	}
+	// "HTTP/1.1 200 OK": version, space, three digits.
+	if len(status) < 12 || !bytes.HasPrefix(status, []byte("HTTP/1.")) || status[8] != ' ' {
+		return resp, errProtocol
+	}
+	for _, c := range status[9:12] {
+		if c < '0' || c > '9' {
+			return resp, errProtocol
+		}
+		resp.status = resp.status*10 + int(c-'0')
+	}
+	if len(status) > 12 && status[12] != ' ' {
+		return resp, errProtocol
+	}
+	http10 := status[7] == '0'
+	resp.close = http10
+	contentLength := int64(-1)
+	chunked := false
+	for {
+		l, err := r.line()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return resp, err
+		}
+		if len(l) == 0 {
+			break
+		}
+		colon := bytes.IndexByte(l, ':')
+		if colon <= 0 {
+			return resp, errProtocol
+		}
+		name, value := l[:colon], bytes.TrimSpace(l[colon+1:])
+		switch {
+		case equalFold(name, "content-length"):
+			n, ok := parseDecimal(value)
+			if !ok || (contentLength >= 0 && n != contentLength) {
+				return resp, errProtocol
+			}
+			contentLength = n
+		case equalFold(name, "transfer-encoding"):
+			chunked = hasToken(value, "chunked")
+		case equalFold(name, "connection"):
+			if hasToken(value, "close") {
+				resp.close = true
+			} else if http10 && hasToken(value, "keep-alive") {
+				resp.close = false
+			}
+		}
+	}
+	switch {
+	case headOnly, resp.status < 200, resp.status == 204, resp.status == 304:
+		return resp, nil
+	case chunked:
+		return resp, r.discardChunked()
+	case contentLength >= 0:
+		return resp, r.discard(contentLength)
+	default:
+		resp.close = true
+		return resp, r.discardToEOF()
+	}
+}
+
+// discardChunked consumes a chunked body and its trailers.
+func (r *reader) discardChunked() error {
+	for {
+		l, err := r.line()
+		if err != nil {
+			return unexpected(err)
+		}
+		if i := bytes.IndexByte(l, ';'); i >= 0 {
+			l = l[:i]
+		}
+		size, ok := parseHex(bytes.TrimSpace(l))
+		if !ok {
+			return errProtocol
+		}
+		if size == 0 {
+			for {
+				t, err := r.line()
+				if err != nil {
+					return unexpected(err)
+				}
+				if len(t) == 0 {
+					return nil
+				}
+			}
+		}
+		if err := r.discard(size); err != nil {
+			return err
+		}
+		crlf, err := r.line()
+		if err != nil {
+			return unexpected(err)
+		}
+		if len(crlf) != 0 {
+			return errProtocol
+		}
+	}
+}
+
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// equalFold compares an ASCII header name with a lower-case constant.
+func equalFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := range len(b) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// hasToken reports whether a comma-separated header value holds token.
+func hasToken(v []byte, token string) bool {
+	for len(v) > 0 {
+		var item []byte
+		if i := bytes.IndexByte(v, ','); i >= 0 {
+			item, v = v[:i], v[i+1:]
+		} else {
+			item, v = v, nil
+		}
+		if equalFold(bytes.TrimSpace(item), token) {
+			return true
+		}
+	}
+	return false
+}
+
+func parseDecimal(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+func parseHex(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 15 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		switch {
+		case '0' <= c && c <= '9':
+			n = n<<4 | int64(c-'0')
+		case 'a' <= c && c <= 'f':
+			n = n<<4 | int64(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			n = n<<4 | int64(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return n, true
+}

@@ -1,0 +1,165 @@
+package engine
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stampede-lab/stampede/engine/metrics"
+	"github.com/stampede-lab/stampede/scenarios"
+)
+
+// growCheck is how often the open model looks for arrivals that found no
+// free VU, and growLate how overdue the next arrival must be to add VUs.
+const (
+	growCheck = 2 * time.Millisecond
+	growLate  = time.Millisecond
+)
+
+// openExecutor runs the open model (constant or ramping arrival rate).
+//
+// Every arrival i has an intended start, the schedule's offset for i added
+// to the start of the run. VUs take arrivals in order from a shared counter
+// when they are free: a VU early for its arrival sleeps until it is due
+// (and how late it wakes is the scheduler lag); a VU that takes an arrival
+// already due sends at once, and the request's latency, measured from the
+// intended start, includes that wait, as wrk2 measures it. A monitor adds
+// VUs, up to MaxVUs, whenever the next arrival is overdue. An arrival that
+// waited longer than MaxBacklog is dropped (counted, not sent), and at the
+// end every arrival that was due but never taken is dropped too.
+type openExecutor struct {
+	r     *run
+	sched scenarios.ArrivalSchedule
+
+	next    atomic.Uint64 // next arrival to take
+	started atomic.Uint64 // arrivals sent
+	dropped atomic.Uint64 // arrivals dropped while running
+	busy    atomic.Int64  // VUs with a request in flight
+	vus     atomic.Int64  // VUs that exist
+	wg      sync.WaitGroup
+}
+
+func newOpenExecutor(r *run) *openExecutor {
+	return &openExecutor{r: r, sched: scenarios.NewArrivalSchedule(r.plan.Load)}
+}
+
+func (e *openExecutor) run() {
+	for range e.r.plan.Load.VUs {
+		e.spawn()
+	}
+	var monitor sync.WaitGroup
+	monitor.Go(e.grow)
+	e.wg.Wait()
+	monitor.Wait()
+}
+
+// spawn starts one VU if the pool is not full.
+func (e *openExecutor) spawn() bool {
+	for {
+		n := e.vus.Load()
+		if n >= int64(e.r.plan.Load.MaxVUs) {
+			return false
+		}
+		if e.vus.CompareAndSwap(n, n+1) {
+			e.wg.Add(1)
+			go e.vu(int(n))
+			return true
+		}
+	}
+}
+
+// grow adds VUs while arrivals are overdue, until the soft stop.
+func (e *openExecutor) grow() {
+	t := time.NewTicker(growCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.r.soft.Done():
+			return
+		case now := <-t.C:
+			i := e.next.Load()
+			off, ok := e.sched.At(i)
+			if !ok {
+				return
+			}
+			late := now.Sub(e.r.start.Add(off))
+			if late < growLate {
+				continue
+			}
+			// As many VUs as arrivals are overdue, a batch at a time.
+			overdue := e.sched.Due(now.Sub(e.r.start)) - float64(i)
+			for range int(math.Min(math.Max(overdue, 1), 256)) {
+				if !e.spawn() {
+					break
+				}
+			}
+		}
+	}
+}
+
+func (e *openExecutor) vu(id int) {
+	defer e.wg.Done()
+	shard := e.r.rec.Shard(id)
+	maxBacklog := e.r.plan.Load.MaxBacklog
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	done := e.r.soft.Done()
+	var s metrics.Sample
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		i := e.next.Add(1) - 1
+		off, ok := e.sched.At(i)
+		if !ok {
+			return
+		}
+		intended := e.r.start.Add(off)
+		s.Reset()
+		now := time.Now()
+		if wait := intended.Sub(now); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-done:
+				timer.Stop()
+				return
+			}
+			s.Lag, s.HasLag = time.Since(intended), true
+		} else if maxBacklog > 0 && -wait > maxBacklog {
+			e.dropped.Add(1)
+			shard.Dropped(1)
+			continue
+		}
+		s.Intended = intended
+		e.started.Add(1)
+		e.busy.Add(1)
+		e.r.client.Do(int(i), &s)
+		e.busy.Add(-1)
+		shard.Record(&s)
+	}
+}
+
+func (e *openExecutor) active() int { return int(e.busy.Load()) }
+func (e *openExecutor) maxVUs() int { return e.r.plan.Load.MaxVUs }
+func (e *openExecutor) maxUsed() int {
+	return int(e.vus.Load())
+}
+func (e *openExecutor) askedRate(elapsed time.Duration) float64 {
+	if elapsed >= e.sched.Total() {
+		return 0
+	}
+	return e.sched.RateAt(elapsed)
+}
+
+func (e *openExecutor) finish(stopAt time.Duration) uint64 {
+	due := uint64(math.Ceil(e.sched.Due(stopAt) - 1e-9))
+	done := e.started.Load() + e.dropped.Load()
+	if due > done {
+		return due - done
+	}
+	return 0
+}
