@@ -31,7 +31,18 @@ type Client interface {
 var _ Client = (*h1.Client)(nil)
 
 // NewClient builds the protocol client a plan asks for.
+//
+// In the open model the connections default to one per pre-allocated VU,
+// not one per VU the pool may grow to: VUs added under overload then wait
+// for a connection (and that wait is in their latency, as with wrk2's
+// fixed connections) instead of dialling hundreds of connections at once,
+// whose set-up would slow every request and call for still more VUs.
 func NewClient(plan *scenarios.Plan) (Client, error) {
+	if plan.Load.Open() && plan.Client.Connections <= 0 {
+		p := *plan
+		p.Client.Connections = max(p.Load.VUs, 1)
+		plan = &p
+	}
 	return h1.New(plan)
 }
 
@@ -64,6 +75,10 @@ type Options struct {
 	// Abort, when closed, interrupts requests in flight at once instead of
 	// waiting out the grace period (a second Ctrl-C).
 	Abort <-chan struct{}
+	// CoarseTimers makes open-model VUs wait on Go timers alone, which are
+	// late by up to a millisecond when the process is idle, instead of the
+	// precise sleeper. Tests on synctest's fake clock need it.
+	CoarseTimers bool
 }
 
 // Result is a finished run.

@@ -58,7 +58,7 @@ func constant(d time.Duration) func(time.Time) time.Duration {
 
 func runFake(t *testing.T, p *scenarios.Plan, c Client) *Result {
 	t.Helper()
-	res, err := Run(context.Background(), p, c, Options{})
+	res, err := Run(context.Background(), p, c, Options{CoarseTimers: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestClosedModelPacing(t *testing.T) {
 			Stages: []scenarios.Stage{{Duration: time.Second, Target: 10}, {Duration: time.Second, Target: 10}}})
 		f := newFake(constant(10 * time.Millisecond))
 		var active []int
-		res, err := Run(context.Background(), p, f, Options{OnInterval: func(s *Snapshot) { active = append(active, s.ActiveVUs) }})
+		res, err := Run(context.Background(), p, f, Options{CoarseTimers: true, OnInterval: func(s *Snapshot) { active = append(active, s.ActiveVUs) }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,7 +280,7 @@ func TestCancelAndAbort(t *testing.T) {
 		time.AfterFunc(2*time.Second, cancel)
 		time.AfterFunc(2*time.Second+100*time.Millisecond, func() { close(abort) })
 		start := time.Now()
-		res, err := Run(ctx, p, newFake(constant(time.Hour)), Options{Abort: abort})
+		res, err := Run(ctx, p, newFake(constant(time.Hour)), Options{CoarseTimers: true, Abort: abort})
 		if err != nil {
 			t.Fatal(err)
 		}

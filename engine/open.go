@@ -17,6 +17,11 @@ const (
 	growLate  = time.Millisecond
 )
 
+// coarseWait is the part of a wait left to the precise sleeper: waits
+// longer than this sleep on a cancellable Go timer until coarseWait before
+// the arrival, since Go timers are late by up to a millisecond.
+const coarseWait = 2 * time.Millisecond
+
 // openExecutor runs the open model (constant or ramping arrival rate).
 //
 // Every arrival i has an intended start, the schedule's offset for i added
@@ -105,6 +110,13 @@ func (e *openExecutor) vu(id int) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	done := e.r.soft.Done()
+	var sleeper *preciseSleeper
+	if !e.r.opts.CoarseTimers {
+		if sl, err := newPreciseSleeper(); err == nil {
+			sleeper = sl
+			defer sl.close()
+		}
+	}
 	var s metrics.Sample
 	for {
 		select {
@@ -119,14 +131,23 @@ func (e *openExecutor) vu(id int) {
 		}
 		intended := e.r.start.Add(off)
 		s.Reset()
-		now := time.Now()
-		if wait := intended.Sub(now); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-done:
-				timer.Stop()
-				return
+		wait := time.Until(intended)
+		if wait > 0 {
+			if sleeper == nil || wait > coarseWait {
+				d := wait
+				if sleeper != nil {
+					d -= coarseWait
+				}
+				timer.Reset(d)
+				select {
+				case <-timer.C:
+				case <-done:
+					timer.Stop()
+					return
+				}
+			}
+			if sleeper != nil {
+				sleeper.sleep(time.Until(intended))
 			}
 			s.Lag, s.HasLag = time.Since(intended), true
 		} else if maxBacklog > 0 && -wait > maxBacklog {

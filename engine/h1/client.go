@@ -32,6 +32,10 @@ func WithDialer(d func(ctx context.Context, network, addr string) (net.Conn, err
 	return func(cl *Client) { cl.dial = d }
 }
 
+// WithResolver replaces the resolver of host names (tests use one that
+// never leaves the process).
+func WithResolver(r *net.Resolver) Option { return func(cl *Client) { cl.resolver = r } }
+
 // Client sends a plan's requests over HTTP/1.1 connections shared by all
 // VUs, at most Connections of them. It is safe for concurrent use.
 type Client struct {
@@ -43,14 +47,15 @@ type Client struct {
 	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
 	resolver  *net.Resolver
 
-	idle     chan *conn
-	slots    chan struct{} // one token per connection that may exist
-	closedCh chan struct{}
+	idle  chan *conn
+	slots chan struct{} // one token per connection that may exist
+	// ctx ends on Interrupt: it stops waits for a connection and dials.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu          sync.Mutex
 	live        map[*conn]struct{}
 	interrupted atomic.Bool
-	closeOnce   sync.Once
 }
 
 type conn struct {
@@ -78,8 +83,8 @@ func New(plan *scenarios.Plan, opts ...Option) (*Client, error) {
 		timeout:   plan.Client.Timeout,
 		resolver:  net.DefaultResolver,
 		live:      map[*conn]struct{}{},
-		closedCh:  make(chan struct{}),
 	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	for _, r := range plan.Requests {
 		t, err := targetOf(r.URL)
 		if err != nil {
@@ -126,20 +131,40 @@ func (c *Client) Connections() int { return cap(c.slots) }
 // outcome. It never returns an error: failures are data on the sample.
 func (c *Client) Do(req int, s *metrics.Sample) {
 	p := &c.requests[req%len(c.requests)]
-	for attempt := 0; ; attempt++ {
-		cn, err := c.acquire(s)
-		if err != nil {
-			s.Err = classify(err)
-			s.Done = time.Now()
-			if s.Sent.IsZero() {
-				s.Sent = s.Done
-			}
-			return
-		}
-		retry := c.roundTrip(cn, p, s, attempt == 0)
-		if !retry {
-			return
-		}
+	if c.interrupted.Load() {
+		c.fail(s, errInterrupted)
+		return
+	}
+	cn, err := c.acquire(s)
+	if err != nil {
+		c.fail(s, err)
+		return
+	}
+	if !c.roundTrip(cn, p, s, true) {
+		return
+	}
+	// The reused connection was closed by the server while idle. The
+	// other idle ones may well be stale too (an idle timeout closes them
+	// together), so retry once on a new connection, in the slot the stale
+	// one held.
+	cn, err = c.connect(s)
+	if err != nil {
+		c.slots <- struct{}{}
+		c.fail(s, err)
+		return
+	}
+	c.roundTrip(cn, p, s, false)
+}
+
+// fail records a request that got no connection.
+func (c *Client) fail(s *metrics.Sample, err error) {
+	if c.interrupted.Load() {
+		err = errInterrupted
+	}
+	s.Err = classify(err)
+	s.Done = time.Now()
+	if s.Sent.IsZero() {
+		s.Sent = s.Done
 	}
 }
 
@@ -160,7 +185,7 @@ func (c *Client) acquire(s *metrics.Sample) (*conn, error) {
 			c.slots <- struct{}{}
 		}
 		return cn, err
-	case <-c.closedCh:
+	case <-c.ctx.Done():
 		return nil, errInterrupted
 	}
 }
@@ -172,10 +197,13 @@ func (c *Client) connect(s *metrics.Sample) (*conn, error) {
 	if c.interrupted.Load() {
 		return nil, errInterrupted
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	ctx, cancel := c.ctx, context.CancelFunc(func() {})
+	if c.timeout > 0 {
+		ctx, cancel = context.WithTimeout(c.ctx, c.timeout)
+	}
 	defer cancel()
 	s.Dialed = true
-	addr := c.target.addr
+	addrs := []string{c.target.addr}
 	t0 := time.Now()
 	if net.ParseIP(c.target.name) == nil {
 		ips, err := c.resolver.LookupIPAddr(ctx, c.target.name)
@@ -186,11 +214,30 @@ func (c *Client) connect(s *metrics.Sample) (*conn, error) {
 		if len(ips) == 0 {
 			return nil, &dnsError{fmt.Errorf("no addresses for %s", c.target.name)}
 		}
-		_, port, _ := net.SplitHostPort(addr)
-		addr = net.JoinHostPort(ips[0].IP.String(), port)
+		_, port, _ := net.SplitHostPort(c.target.addr)
+		addrs = addrs[:0]
+		for _, ip := range ips {
+			addrs = append(addrs, net.JoinHostPort(ip.IP.String(), port))
+		}
 	}
+	// Try the addresses in turn, as net.Dialer does: "localhost" may
+	// resolve to ::1 first while the server listens on 127.0.0.1 only.
 	t1 := time.Now()
-	nc, err := c.dial(ctx, "tcp", addr)
+	var nc net.Conn
+	var err error
+	for _, addr := range addrs {
+		var e error
+		if nc, e = c.dial(ctx, "tcp", addr); e == nil {
+			err = nil
+			break
+		}
+		if err == nil {
+			err = e
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
 	s.Connect = time.Since(t1)
 	if err != nil {
 		return nil, err
@@ -223,26 +270,35 @@ func (c *Client) connect(s *metrics.Sample) (*conn, error) {
 }
 
 // roundTrip sends p on cn and reads the answer. It returns true when the
-// request should be retried on another connection: only when a reused
+// request should be retried on a new connection: only when a reused
 // keep-alive connection turned out to be closed before any byte came back.
+// cn is then closed and its slot is the caller's to dial in.
 func (c *Client) roundTrip(cn *conn, p *prepared, s *metrics.Sample, mayRetry bool) (retry bool) {
 	reused := !cn.fresh
 	s.Sent = time.Now()
+	var err error
 	if c.timeout > 0 {
 		_ = cn.nc.SetDeadline(s.Sent.Add(c.timeout))
+		// Interrupt may have set its past deadline just before ours.
+		if c.interrupted.Load() {
+			err = errInterrupted
+		}
 	}
-	_, err := cn.nc.Write(p.wire)
+	if err == nil {
+		_, err = cn.nc.Write(p.wire)
+	}
 	var resp response
 	if err == nil {
 		resp, err = cn.r.read(p.noBody)
 	}
 	s.Done = time.Now()
 	if err != nil {
-		c.discard(cn)
-		if reused && mayRetry && resp.status == 0 && cn.r.firstByte.IsZero() && isStale(err) && !c.interrupted.Load() {
+		if reused && mayRetry && resp.status == 0 && cn.r.firstByte.IsZero() && isStale(err) &&
+			!c.interrupted.Load() && c.release(cn) {
 			s.Dialed, s.DNS, s.Connect, s.TLSHS = false, 0, 0, 0
 			return true
 		}
+		c.discard(cn)
 		if c.interrupted.Load() {
 			s.Err = metrics.ErrInterrupted
 		} else {
@@ -272,14 +328,20 @@ func (c *Client) roundTrip(cn *conn, p *prepared, s *metrics.Sample, mayRetry bo
 
 // discard closes cn and frees its slot for a new connection.
 func (c *Client) discard(cn *conn) {
+	if c.release(cn) {
+		c.slots <- struct{}{}
+	}
+}
+
+// release closes cn and forgets it. It reports whether cn still held a
+// slot, which is then the caller's: Close forgets every connection.
+func (c *Client) release(cn *conn) bool {
 	cn.nc.Close()
 	c.mu.Lock()
 	_, ok := c.live[cn]
 	delete(c.live, cn)
 	c.mu.Unlock()
-	if ok {
-		c.slots <- struct{}{}
-	}
+	return ok
 }
 
 // Interrupt makes every request in flight fail at once and every later
@@ -291,7 +353,7 @@ func (c *Client) Interrupt() {
 		_ = cn.nc.SetDeadline(time.Unix(1, 0))
 	}
 	c.mu.Unlock()
-	c.closeOnce.Do(func() { close(c.closedCh) })
+	c.cancel()
 }
 
 // Close closes every connection.

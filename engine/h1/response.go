@@ -10,7 +10,9 @@ import (
 // errProtocol marks a response that is not valid HTTP/1.x.
 var errProtocol = errors.New("malformed HTTP response")
 
-// errHeaderTooLarge is a response head that does not fit the buffer.
+// errHeaderTooLarge is a line of a response (status, header, chunk size or
+// trailer) that does not fit the buffer. A head of many lines may be longer
+// than the buffer: lines are consumed as they are parsed.
 var errHeaderTooLarge = errors.New("response header too large")
 
 // reader parses responses in place from a fixed buffer filled from src.
@@ -128,19 +130,26 @@ func (r *reader) readOne(headOnly bool) (response, error) {
 	var resp response
 	status, err := r.line()
 	if err != nil {
+		// EOF before the first byte of an answer is a clean close (a
+		// stale keep-alive connection); after one, the answer is cut.
+		if err == io.EOF && (r.consumed > 0 || r.start < r.end) {
+			err = io.ErrUnexpectedEOF
+		}
 		return resp, err
 	}
 	// "HTTP/1.1 200 OK": version, space, three digits.
-	if len(status) < 12 || !bytes.HasPrefix(status, []byte("HTTP/1.")) || status[8] != ' ' {
+	if len(status) < 12 || !bytes.HasPrefix(status, []byte("HTTP/1.")) || !isDigit(status[7]) || status[8] != ' ' {
 		return resp, errProtocol
 	}
 	for _, c := range status[9:12] {
-		if c < '0' || c > '9' {
+		if !isDigit(c) {
 			return resp, errProtocol
 		}
 		resp.status = resp.status*10 + int(c-'0')
 	}
-	if len(status) > 12 && status[12] != ' ' {
+	// A status under 100 has no meaning: guessing whether it has a body
+	// would desynchronise the connection.
+	if resp.status < 100 || (len(status) > 12 && status[12] != ' ') {
 		return resp, errProtocol
 	}
 	http10 := status[7] == '0'
@@ -179,6 +188,10 @@ func (r *reader) readOne(headOnly bool) (response, error) {
 				resp.close = false
 			}
 		}
+	}
+	// After 101 Switching Protocols the connection no longer speaks HTTP.
+	if resp.status == 101 {
+		resp.close = true
 	}
 	switch {
 	case headOnly, resp.status < 200, resp.status == 204, resp.status == 304:
@@ -270,6 +283,8 @@ func hasToken(v []byte, token string) bool {
 	}
 	return false
 }
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 func parseDecimal(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 18 {

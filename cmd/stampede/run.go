@@ -1,0 +1,282 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/stampede-lab/stampede/dashboards"
+	"github.com/stampede-lab/stampede/engine"
+	"github.com/stampede-lab/stampede/reports"
+	"github.com/stampede-lab/stampede/scenarios"
+)
+
+// runFlags are the flags of `stampede run` (and, in part, `demo`).
+type runFlags struct {
+	url, method, body, stages string
+	headers                   []string
+	rate                      float64
+	vus, maxVUs, connections  int
+	duration, grace, backlog  time.Duration
+	timeout                   time.Duration
+	keepAlive, insecure       bool
+	out, ui                   string
+	interval                  time.Duration
+}
+
+func (f *runFlags) register(fs *pflag.FlagSet, full bool) {
+	if full {
+		fs.StringVar(&f.url, "url", "", "target URL (without a scenario file: the one request; with one: replaces base_url)")
+		fs.StringVarP(&f.method, "method", "X", "", "HTTP method of the request (default GET)")
+		fs.StringArrayVarP(&f.headers, "header", "H", nil, "request header 'Name: value' (repeatable)")
+		fs.StringVar(&f.body, "body", "", "request body")
+		fs.Float64Var(&f.rate, "rate", 0, "arrival rate in requests/s: selects the open model")
+		fs.IntVar(&f.vus, "vus", 0, "virtual users (closed model alone; pre-allocated VUs with --rate)")
+		fs.IntVar(&f.maxVUs, "max-vus", 0, "open model: most VUs the pool may grow to")
+		fs.IntVar(&f.connections, "connections", 0, "keep-alive connections shared by the VUs (0: one per VU)")
+		fs.StringVar(&f.stages, "stages", "", "ramp as duration:target,... e.g. 10s:100,30s:1000,10s:0 (rate, or VUs with --vus)")
+		fs.DurationVar(&f.grace, "grace", 0, "time requests in flight may finish after the load ends (default 5s)")
+		fs.DurationVar(&f.backlog, "max-backlog", 0, "open model: an arrival waiting longer than this for a free VU is dropped (default 10s)")
+		fs.DurationVar(&f.timeout, "timeout", 0, "request timeout (default 10s)")
+		fs.BoolVar(&f.keepAlive, "keep-alive", true, "reuse connections; false opens one per request, as HTTP/1.0 did")
+		fs.BoolVar(&f.insecure, "insecure", false, "skip TLS certificate verification")
+	}
+	fs.DurationVar(&f.duration, "duration", 0, "how long the load runs (default 10s)")
+	fs.StringVarP(&f.out, "out", "o", "", "write the results JSON to this file")
+	fs.StringVar(&f.ui, "ui", "plain", "progress display: plain (a line per interval on stderr) or none")
+	fs.DurationVar(&f.interval, "interval", time.Second, "reporting interval")
+}
+
+// overrides turns the flags the user set into scenario overrides.
+func (f *runFlags) overrides(fs *pflag.FlagSet) (scenarios.Overrides, error) {
+	var o scenarios.Overrides
+	set := fs.Changed
+	if set("url") {
+		o.URL = &f.url
+	}
+	if set("method") {
+		o.Method = &f.method
+	}
+	for _, h := range f.headers {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			return o, usageError{fmt.Errorf("--header %q: expected 'Name: value'", h)}
+		}
+		o.Headers = append(o.Headers, scenarios.Header{Name: strings.TrimSpace(name), Value: strings.TrimSpace(value)})
+	}
+	if set("body") {
+		o.Body = &f.body
+	}
+	if set("rate") {
+		o.Rate = &f.rate
+	}
+	if set("vus") {
+		o.VUs = &f.vus
+	}
+	if set("max-vus") {
+		o.MaxVUs = &f.maxVUs
+	}
+	if set("connections") {
+		o.Connections = &f.connections
+	}
+	if set("duration") {
+		o.Duration = &f.duration
+	}
+	if set("stages") {
+		st, err := scenarios.ParseStages(f.stages)
+		if err != nil {
+			return o, usageError{fmt.Errorf("--stages: %w", err)}
+		}
+		o.Stages = st
+	}
+	if set("grace") {
+		o.Grace = &f.grace
+	}
+	if set("max-backlog") {
+		o.MaxBacklog = &f.backlog
+	}
+	if set("timeout") {
+		o.Timeout = &f.timeout
+	}
+	if set("keep-alive") {
+		o.KeepAlive = &f.keepAlive
+	}
+	if set("insecure") {
+		o.Insecure = &f.insecure
+	}
+	return o, nil
+}
+
+func newRunCmd(env *Env) *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run [SCENARIO.yaml]",
+		Short: "Run a scenario file, or a single URL given by flags",
+		Example: `  stampede run --url http://127.0.0.1:8080/ --rate 1000 --duration 10s
+  stampede run --url http://127.0.0.1:8080/ --vus 64 --duration 30s --out results.json
+  stampede run scenario.yaml --rate 2000 --stages 10s:100,30s:2000,10s:0`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := f.overrides(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			var plan *scenarios.Plan
+			if len(args) == 1 {
+				data, err := os.ReadFile(args[0])
+				if err != nil {
+					return usageError{fmt.Errorf("scenario: %w", err)}
+				}
+				plan, err = scenarios.LoadFile(args[0], data, o)
+				if err != nil {
+					return usageError{err}
+				}
+			} else {
+				if o.URL == nil {
+					return usageError{errors.New("give a scenario file or --url (see stampede run --help)")}
+				}
+				plan, err = scenarios.FromFlags(o)
+				if err != nil {
+					return usageError{err}
+				}
+			}
+			return runPlan(env, plan, &f)
+		},
+	}
+	f.register(cmd.Flags(), true)
+	return cmd
+}
+
+// runPlan runs a validated plan with the display and outputs f asks for,
+// handling Ctrl-C: the first stops the load gracefully, the second
+// interrupts requests in flight at once; results are written either way.
+func runPlan(env *Env, plan *scenarios.Plan, f *runFlags) error {
+	var onInterval func(*engine.Snapshot)
+	switch f.ui {
+	case "plain":
+		onInterval = dashboards.NewPlain(env.Stderr).OnInterval
+	case "none":
+	case "tui":
+		return usageError{errors.New("--ui tui: the terminal dashboard is not available yet; use plain or none")}
+	default:
+		return usageError{fmt.Errorf("--ui %q: expected plain or none", f.ui)}
+	}
+	if f.out != "" {
+		// Fail before the run, not after it, if the results cannot be written.
+		if err := checkWritable(f.out); err != nil {
+			return usageError{fmt.Errorf("--out: %w", err)}
+		}
+	}
+	client, err := engine.NewClient(plan)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	abort := make(chan struct{})
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		for n := 0; ; n++ {
+			select {
+			case <-env.Signals:
+			case <-finished:
+				return
+			}
+			switch n {
+			case 0:
+				fmt.Fprintf(env.Stderr, "\nstopping: waiting up to %s for requests in flight (Ctrl-C again to cut them off)\n", plan.Load.Grace)
+				stop()
+			case 1:
+				fmt.Fprintln(env.Stderr, "\ninterrupting requests in flight; writing results")
+				close(abort)
+			default:
+				env.Exit(exitInterrupted)
+				return
+			}
+		}
+	}()
+
+	fmt.Fprintf(env.Stderr, "stampede: %s: %s, %s for %s against %s\n", plan.Name, plan.Load.Executor, loadText(plan), plan.Load.Total(), plan.Requests[0].URL)
+	res, err := engine.Run(ctx, plan, client, engine.Options{
+		Interval:   f.interval,
+		OnInterval: onInterval,
+		Abort:      abort,
+	})
+	if err != nil {
+		return err
+	}
+	results := reports.NewResults(res, stampedeVersion())
+	if f.out != "" {
+		if err := writeFileAtomic(f.out, results.WriteJSON); err != nil {
+			return fmt.Errorf("writing results: %w", err)
+		}
+		fmt.Fprintf(env.Stderr, "results written to %s\n", f.out)
+	}
+	if err := reports.WriteSummary(env.Stdout, results); err != nil {
+		return err
+	}
+	if res.Stopped == "interrupted" {
+		return exitError{exitInterrupted}
+	}
+	return nil
+}
+
+func loadText(p *scenarios.Plan) string {
+	l := p.Load
+	switch {
+	case l.Open() && len(l.Stages) > 0:
+		return fmt.Sprintf("rate ramping over %d stages, up to %d VUs", len(l.Stages), l.MaxVUs)
+	case l.Open():
+		return fmt.Sprintf("%g requests/s, up to %d VUs", l.Rate, l.MaxVUs)
+	case len(l.Stages) > 0:
+		return fmt.Sprintf("VUs ramping over %d stages, up to %d", len(l.Stages), l.MaxVUs)
+	default:
+		return fmt.Sprintf("%d VUs", l.VUs)
+	}
+}
+
+func checkWritable(path string) error {
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	tmp, err := os.CreateTemp(dir, ".stampede-check-*")
+	if err != nil {
+		return err
+	}
+	tmp.Close()
+	return os.Remove(tmp.Name())
+}
+
+// writeFileAtomic writes through a temporary file and renames it, so an
+// interrupted write never leaves half a results file.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".stampede-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
