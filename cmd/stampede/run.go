@@ -93,7 +93,7 @@ func (f *runFlags) overrides(fs *pflag.FlagSet) (scenarios.Overrides, error) {
 	if set("stages") {
 		st, err := scenarios.ParseStages(f.stages)
 		if err != nil {
-			return o, usageError{fmt.Errorf("--stages: %w", err)}
+			return o, usageError{err}
 		}
 		o.Stages = st
 	}
