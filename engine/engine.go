@@ -31,18 +31,7 @@ type Client interface {
 var _ Client = (*h1.Client)(nil)
 
 // NewClient builds the protocol client a plan asks for.
-//
-// In the open model the connections default to one per pre-allocated VU,
-// not one per VU the pool may grow to: VUs added under overload then wait
-// for a connection (and that wait is in their latency, as with wrk2's
-// fixed connections) instead of dialling hundreds of connections at once,
-// whose set-up would slow every request and call for still more VUs.
 func NewClient(plan *scenarios.Plan) (Client, error) {
-	if plan.Load.Open() && plan.Client.Connections <= 0 {
-		p := *plan
-		p.Client.Connections = max(p.Load.VUs, 1)
-		plan = &p
-	}
 	return h1.New(plan)
 }
 
@@ -255,6 +244,11 @@ func (r *run) cut(end time.Time) {
 			AskedRate: r.exec.askedRate(elapsed),
 			Stopping:  r.soft.Err() != nil,
 		})
+	}
+	if err := iv.Compact(); err != nil {
+		// Encoding our own histogram cannot fail short of a bug; keep the
+		// full histograms rather than lose the interval.
+		return
 	}
 }
 

@@ -75,6 +75,13 @@ func (e *openExecutor) spawn() bool {
 }
 
 // grow adds VUs while arrivals are overdue, until the soft stop.
+//
+// It adds VUs only when every VU is busy with a request: a next arrival
+// that is overdue while some VU is free means the generator is short of
+// CPU, not of VUs, and more goroutines would only slow it further (the
+// spiral vegeta's unbounded workers fall into). Growth per check is
+// bounded too, so a start-up spike does not open thousands of connections
+// at once.
 func (e *openExecutor) grow() {
 	t := time.NewTicker(growCheck)
 	defer t.Stop()
@@ -88,13 +95,16 @@ func (e *openExecutor) grow() {
 			if !ok {
 				return
 			}
-			late := now.Sub(e.r.start.Add(off))
-			if late < growLate {
+			if now.Sub(e.r.start.Add(off)) < growLate {
 				continue
 			}
-			// As many VUs as arrivals are overdue, a batch at a time.
+			vus := e.vus.Load()
+			if e.busy.Load() < vus {
+				continue
+			}
 			overdue := e.sched.Due(now.Sub(e.r.start)) - float64(i)
-			for range int(math.Min(math.Max(overdue, 1), 256)) {
+			n := int(math.Min(math.Max(overdue, 1), float64(max(4, vus/4))))
+			for range n {
 				if !e.spawn() {
 					break
 				}

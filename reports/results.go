@@ -188,6 +188,10 @@ func NewResults(res *engine.Result, version string) *Results {
 		r.Histograms[h.String()] = encode(res.Total.Hists[h])
 	}
 	for _, iv := range res.Intervals {
+		lat, svc := iv.Histogram(metrics.Latency), iv.Histogram(metrics.Service)
+		if lat == nil || svc == nil {
+			lat, svc = metrics.NewHistogram(), metrics.NewHistogram()
+		}
 		r.Intervals = append(r.Intervals, IntervalStats{
 			OffsetS:      round3(iv.End.Sub(res.Start).Seconds()),
 			DurationS:    round3(iv.Duration().Seconds()),
@@ -196,13 +200,13 @@ func NewResults(res *engine.Result, version string) *Results {
 			Dropped:      iv.Dropped,
 			RPS:          round3(iv.RPS()),
 			BytesIn:      iv.BytesIn,
-			LatencyMS:    PercentilesOf(iv.Hists[metrics.Latency]),
-			ServiceMS:    PercentilesOf(iv.Hists[metrics.Service]),
+			LatencyMS:    PercentilesOf(lat),
+			ServiceMS:    PercentilesOf(svc),
 			Status:       statusMap(iv.Status),
 			ErrorClasses: iv.ErrClasses,
 			Histograms: map[string]string{
-				metrics.Latency.String(): encode(iv.Hists[metrics.Latency]),
-				metrics.Service.String(): encode(iv.Hists[metrics.Service]),
+				metrics.Latency.String(): encode(lat),
+				metrics.Service.String(): encode(svc),
 			},
 		})
 	}

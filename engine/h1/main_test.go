@@ -394,11 +394,20 @@ func (p parsed) String() string {
 	return fmt.Sprintf("status %d close %v size %d err %v", p.resp.status, p.resp.close, p.resp.size, p.err)
 }
 
-// parse reads one response from src through a reader of bufferSize.
+// parse reads one response from src through a reader of bufferSize and,
+// if it succeeds, the rest of src.
 func parse(src io.Reader, headOnly bool) parsed {
-	r := reader{src: src, buf: make([]byte, bufferSize)}
+	return parseSized(src, headOnly, bufferSize)
+}
+
+// parseSized is parse with a buffer of size bytes.
+func parseSized(src io.Reader, headOnly bool, size int) parsed {
+	r := reader{src: src, buf: make([]byte, size)}
 	resp, err := r.read(headOnly)
+	if err != nil {
+		return parsed{resp: resp, err: err}
+	}
 	rest := append([]byte(nil), r.buf[r.start:r.end]...)
 	more, _ := io.ReadAll(src)
-	return parsed{resp: resp, err: err, rest: append(rest, more...)}
+	return parsed{resp: resp, rest: append(rest, more...)}
 }

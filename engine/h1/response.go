@@ -110,6 +110,10 @@ func (r *reader) discardToEOF() error {
 // request was HEAD, whose response never has a body.
 func (r *reader) read(headOnly bool) (response, error) {
 	r.firstByte = time.Time{}
+	if r.start < r.end {
+		// Bytes the server sent early, with the previous answer.
+		r.firstByte = time.Now()
+	}
 	r.consumed = 0
 	for {
 		resp, err := r.readOne(headOnly)
@@ -141,17 +145,19 @@ func (r *reader) readOne(headOnly bool) (response, error) {
 	if len(status) < 12 || !bytes.HasPrefix(status, []byte("HTTP/1.")) || !isDigit(status[7]) || status[8] != ' ' {
 		return resp, errProtocol
 	}
+	code := 0
 	for _, c := range status[9:12] {
 		if !isDigit(c) {
 			return resp, errProtocol
 		}
-		resp.status = resp.status*10 + int(c-'0')
+		code = code*10 + int(c-'0')
 	}
 	// A status under 100 has no meaning: guessing whether it has a body
 	// would desynchronise the connection.
-	if resp.status < 100 || (len(status) > 12 && status[12] != ' ') {
+	if code < 100 || (len(status) > 12 && status[12] != ' ') {
 		return resp, errProtocol
 	}
+	resp.status = code
 	http10 := status[7] == '0'
 	resp.close = http10
 	contentLength := int64(-1)

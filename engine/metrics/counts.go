@@ -107,7 +107,63 @@ type Interval struct {
 	Connections uint64
 	ErrClasses  map[string]uint64
 	Status      map[int]uint64
-	Hists       [NumHists]*hdr.Histogram
+	// Hists are the interval's histograms; nil after Compact.
+	Hists [NumHists]*hdr.Histogram
+	// encoded keeps the latency and service histograms of a compacted
+	// interval (HdrHistogram V2 compressed, base64).
+	encoded [NumHists][]byte
+}
+
+// keptAfterCompact are the histograms a compacted interval still has.
+var keptAfterCompact = []Hist{Latency, Service}
+
+// Compact trades the interval's full histograms (about 190 KB each) for
+// the compressed encoding of its latency and service histograms (a few
+// KB), so that a run keeps one entry per second for hours in bounded
+// memory. It must be called once the interval has been merged into the
+// totals.
+func (iv *Interval) Compact() error {
+	for _, h := range keptAfterCompact {
+		if iv.Hists[h] == nil {
+			continue
+		}
+		b, err := iv.Hists[h].Encode(hdr.V2CompressedEncodingCookieBase)
+		if err != nil {
+			return err
+		}
+		iv.encoded[h] = b
+	}
+	iv.Hists = [NumHists]*hdr.Histogram{}
+	return nil
+}
+
+// Histogram returns one of the interval's histograms, decoding it if the
+// interval was compacted, and nil if it was not kept.
+func (iv *Interval) Histogram(h Hist) *hdr.Histogram {
+	if iv.Hists[h] != nil {
+		return iv.Hists[h]
+	}
+	if iv.encoded[h] == nil {
+		return nil
+	}
+	d, err := hdr.Decode(iv.encoded[h])
+	if err != nil {
+		return nil
+	}
+	return d
+}
+
+// Encoded returns the compressed encoding of one histogram of the
+// interval (base64 text), encoding it now if the interval is not compacted.
+func (iv *Interval) Encoded(h Hist) (string, error) {
+	if iv.encoded[h] != nil {
+		return string(iv.encoded[h]), nil
+	}
+	if iv.Hists[h] == nil {
+		return "", nil
+	}
+	b, err := iv.Hists[h].Encode(hdr.V2CompressedEncodingCookieBase)
+	return string(b), err
 }
 
 // NewInterval returns an empty interval starting at start, ready to Merge into.

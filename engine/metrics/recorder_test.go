@@ -158,3 +158,39 @@ func BenchmarkRecord(b *testing.B) {
 		}
 	})
 }
+
+// TestCompactKeepsIntervalsExact: after Compact an interval's latency and
+// service histograms decode to exactly what was recorded, and the full
+// histograms are released.
+func TestCompactKeepsIntervalsExact(t *testing.T) {
+	rec := NewRecorder(2)
+	for i := range 5000 {
+		d := time.Duration(i*37%100_000) * time.Microsecond
+		rec.Shard(i).Record(sampleWith(2*d, d, 200, ErrNone))
+	}
+	var acc Counts
+	rec.Collect(&acc)
+	iv := acc.Interval(time.Unix(0, 0), time.Unix(1, 0))
+	want := iv.Hists[Latency].Clone()
+	wantSvc := iv.Hists[Service].Clone()
+	if err := iv.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	for h := range NumHists {
+		if iv.Hists[h] != nil {
+			t.Fatalf("histogram %v still held after Compact", h)
+		}
+	}
+	if got := iv.Histogram(Latency); got == nil || !got.Equals(want) {
+		t.Fatal("latency histogram changed through Compact")
+	}
+	if got := iv.Histogram(Service); got == nil || !got.Equals(wantSvc) {
+		t.Fatal("service histogram changed through Compact")
+	}
+	if iv.Histogram(TTFB) != nil {
+		t.Fatal("TTFB kept after Compact")
+	}
+	if s, err := iv.Encoded(Latency); err != nil || s == "" {
+		t.Fatalf("Encoded: %q %v", s, err)
+	}
+}
