@@ -20,7 +20,8 @@ test:
 
 lint:
 	$(GO) vet ./...
-	$(GO) run $(STATICCHECK) ./...
+	$(GO) install $(STATICCHECK)
+	"$$($(GO) env GOPATH)/bin/staticcheck" ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 # Micro-benchmarks of the hot paths (recording, response parsing).
