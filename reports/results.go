@@ -238,5 +238,7 @@ func (r *Results) Histogram(name string) (*hdr.Histogram, error) {
 	if !ok {
 		return nil, fmt.Errorf("results have no %q histogram", name)
 	}
-	return hdr.Decode([]byte(s))
+	return decodeHist(s)
 }
+
+func decodeHist(s string) (*hdr.Histogram, error) { return hdr.Decode([]byte(s)) }
