@@ -50,6 +50,10 @@ type Snapshot struct {
 	AskedRate float64
 	// Stopping is true once no new requests start.
 	Stopping bool
+	// Paused and Factor are the state of Options.Control (false and 1
+	// without one).
+	Paused bool
+	Factor float64
 }
 
 // Options tune a run.
@@ -68,6 +72,9 @@ type Options struct {
 	// late by up to a millisecond when the process is idle, instead of the
 	// precise sleeper. Tests on synctest's fake clock need it.
 	CoarseTimers bool
+	// Control, if set, lets a live display pause the load and scale it;
+	// its events end up in Result.Events.
+	Control *Control
 }
 
 // Result is a finished run.
@@ -81,6 +88,8 @@ type Result struct {
 	MaxVUsUsed int
 	// Stopped says why the load ended: "completed" or "interrupted".
 	Stopped string
+	// Events are the pauses, scalings and stops made by hand, in order.
+	Events []Event
 }
 
 // ErrNoRequests is returned for a plan without requests.
@@ -111,12 +120,23 @@ func Run(ctx context.Context, plan *scenarios.Plan, client Client, opts Options)
 		opts:   opts,
 		start:  time.Now(),
 	}
-	total := plan.Load.Total()
-	soft, cancelSoft := context.WithDeadline(ctx, r.start.Add(total))
+	soft, cancelSoft := context.WithCancel(ctx)
 	defer cancelSoft()
 	hard, cancelHard := context.WithCancel(context.Background())
 	defer cancelHard()
 	r.soft = soft
+
+	var exec executor
+	if plan.Load.Open() {
+		exec = newOpenExecutor(r)
+	} else {
+		exec = newClosedExecutor(r)
+	}
+	r.exec = exec
+	tl := exec.timeline()
+	if opts.Control != nil {
+		opts.Control.attach(r.start, tl.change)
+	}
 
 	// The hard stop: grace after the soft one, or at once on Abort.
 	var stopper sync.WaitGroup
@@ -140,13 +160,32 @@ func Run(ctx context.Context, plan *scenarios.Plan, client Client, opts Options)
 		cancelHard()
 	})
 
-	var exec executor
-	if plan.Load.Open() {
-		exec = newOpenExecutor(r)
-	} else {
-		exec = newClosedExecutor(r)
-	}
-	r.exec = exec
+	// The soft stop: when plan time reaches the end, which a pause delays.
+	stopper.Go(func() {
+		for {
+			end, running, changed := tl.endAt()
+			if !running {
+				select {
+				case <-changed:
+					continue
+				case <-soft.Done():
+					return
+				}
+			}
+			t := time.NewTimer(time.Until(end))
+			select {
+			case <-t.C:
+				cancelSoft()
+				return
+			case <-changed:
+				t.Stop()
+			case <-soft.Done():
+				t.Stop()
+				return
+			}
+		}
+	})
+
 	collected := make(chan struct{})
 	go func() {
 		defer close(collected)
@@ -154,6 +193,7 @@ func Run(ctx context.Context, plan *scenarios.Plan, client Client, opts Options)
 	}()
 	exec.run()
 
+	cancelSoft()
 	cancelHard()
 	stopper.Wait()
 	<-collected
@@ -171,6 +211,9 @@ func Run(ctx context.Context, plan *scenarios.Plan, client Client, opts Options)
 		MaxVUsUsed: exec.maxUsed(),
 		Stopped:    stopped,
 	}
+	if opts.Control != nil {
+		res.Events = opts.Control.Events()
+	}
 	return res, nil
 }
 
@@ -183,6 +226,8 @@ type executor interface {
 	maxVUs() int
 	maxUsed() int
 	askedRate(elapsed time.Duration) float64
+	// timeline maps wall time to plan time under pauses and scaling.
+	timeline() *timeline
 	// finish accounts, after the VUs stopped, for arrivals that were due
 	// but never started (dropped).
 	finish(stopAt time.Duration) uint64
@@ -234,6 +279,7 @@ func (r *run) cut(end time.Time) {
 	r.total.Merge(iv)
 	if r.opts.OnInterval != nil {
 		elapsed := end.Sub(r.start)
+		_, seg := r.exec.timeline().planTime(end)
 		r.opts.OnInterval(&Snapshot{
 			Elapsed:   elapsed,
 			Planned:   r.plan.Load.Total(),
@@ -243,6 +289,8 @@ func (r *run) cut(end time.Time) {
 			MaxVUs:    r.exec.maxVUs(),
 			AskedRate: r.exec.askedRate(elapsed),
 			Stopping:  r.soft.Err() != nil,
+			Paused:    seg.paused,
+			Factor:    seg.f,
 		})
 	}
 	if err := iv.Compact(); err != nil {
@@ -254,9 +302,9 @@ func (r *run) cut(end time.Time) {
 
 // finish records arrivals dropped at the end and cuts the last interval.
 func (r *run) finish() {
-	stopAt := r.plan.Load.Total()
+	stopAt := time.Since(r.start)
 	if ns := r.softAt.Load(); ns != 0 {
-		stopAt = min(stopAt, time.Unix(0, ns).Sub(r.start))
+		stopAt = time.Unix(0, ns).Sub(r.start)
 	}
 	if n := r.exec.finish(stopAt); n > 0 {
 		r.rec.Shard(0).Dropped(n)

@@ -36,6 +36,7 @@ const coarseWait = 2 * time.Millisecond
 type openExecutor struct {
 	r     *run
 	sched scenarios.ArrivalSchedule
+	tl    *timeline
 
 	next    atomic.Uint64 // next arrival to take
 	started atomic.Uint64 // arrivals sent
@@ -46,8 +47,12 @@ type openExecutor struct {
 }
 
 func newOpenExecutor(r *run) *openExecutor {
-	return &openExecutor{r: r, sched: scenarios.NewArrivalSchedule(r.plan.Load)}
+	e := &openExecutor{r: r, sched: scenarios.NewArrivalSchedule(r.plan.Load)}
+	e.tl = newTimeline(r.start, e.sched.Total(), e.sched.Due)
+	return e
 }
+
+func (e *openExecutor) timeline() *timeline { return e.tl }
 
 func (e *openExecutor) run() {
 	for range e.r.plan.Load.VUs {
@@ -91,18 +96,18 @@ func (e *openExecutor) grow() {
 			return
 		case now := <-t.C:
 			i := e.next.Load()
-			off, ok := e.sched.At(i)
+			at, ok, wait, _ := e.tl.arrival(&e.sched, i)
 			if !ok {
 				return
 			}
-			if now.Sub(e.r.start.Add(off)) < growLate {
+			if wait != nil || now.Sub(at) < growLate {
 				continue
 			}
 			vus := e.vus.Load()
 			if e.busy.Load() < vus {
 				continue
 			}
-			overdue := e.sched.Due(now.Sub(e.r.start)) - float64(i)
+			overdue := e.tl.countAt(now.Sub(e.r.start)) - float64(i)
 			n := int(math.Min(math.Max(overdue, 1), float64(max(4, vus/4))))
 			for range n {
 				if !e.spawn() {
@@ -135,32 +140,12 @@ func (e *openExecutor) vu(id int) {
 		default:
 		}
 		i := e.next.Add(1) - 1
-		off, ok := e.sched.At(i)
+		s.Reset()
+		intended, ok := e.await(i, &s, timer, sleeper, done)
 		if !ok {
 			return
 		}
-		intended := e.r.start.Add(off)
-		s.Reset()
-		wait := time.Until(intended)
-		if wait > 0 {
-			if sleeper == nil || wait > coarseWait {
-				d := wait
-				if sleeper != nil {
-					d -= coarseWait
-				}
-				timer.Reset(d)
-				select {
-				case <-timer.C:
-				case <-done:
-					timer.Stop()
-					return
-				}
-			}
-			if sleeper != nil {
-				sleeper.sleep(time.Until(intended))
-			}
-			s.Lag, s.HasLag = time.Since(intended), true
-		} else if maxBacklog > 0 && -wait > maxBacklog {
+		if !s.HasLag && maxBacklog > 0 && time.Since(intended) > maxBacklog {
 			e.dropped.Add(1)
 			shard.Dropped(1)
 			continue
@@ -174,20 +159,67 @@ func (e *openExecutor) vu(id int) {
 	}
 }
 
+// await waits until arrival i is due and returns its intended start; ok
+// is false when the plan ends first or the load stops. When the VU was
+// free and slept, s gets how late it woke (the scheduler lag). A change
+// of the timeline (pause, scaling) while waiting re-plans the arrival.
+func (e *openExecutor) await(i uint64, s *metrics.Sample, timer *time.Timer, sleeper *preciseSleeper, done <-chan struct{}) (time.Time, bool) {
+	for {
+		at, ok, paused, changed := e.tl.arrival(&e.sched, i)
+		if !ok {
+			return at, false
+		}
+		if paused != nil {
+			select {
+			case <-paused:
+				continue
+			case <-done:
+				return at, false
+			}
+		}
+		wait := time.Until(at)
+		if wait <= 0 {
+			return at, true
+		}
+		if sleeper == nil || wait > coarseWait {
+			d := wait
+			if sleeper != nil {
+				d -= coarseWait
+			}
+			timer.Reset(d)
+			select {
+			case <-timer.C:
+			case <-changed:
+				timer.Stop()
+				continue
+			case <-done:
+				timer.Stop()
+				return at, false
+			}
+		}
+		if sleeper != nil {
+			sleeper.sleep(time.Until(at))
+		}
+		s.Lag, s.HasLag = time.Since(at), true
+		return at, true
+	}
+}
+
 func (e *openExecutor) active() int { return int(e.busy.Load()) }
 func (e *openExecutor) maxVUs() int { return e.r.plan.Load.MaxVUs }
 func (e *openExecutor) maxUsed() int {
 	return int(e.vus.Load())
 }
 func (e *openExecutor) askedRate(elapsed time.Duration) float64 {
-	if elapsed >= e.sched.Total() {
+	tau, seg := e.tl.planTime(e.r.start.Add(elapsed))
+	if seg.paused || tau >= e.sched.Total() {
 		return 0
 	}
-	return e.sched.RateAt(elapsed)
+	return e.sched.RateAt(tau) * seg.f
 }
 
 func (e *openExecutor) finish(stopAt time.Duration) uint64 {
-	due := uint64(math.Ceil(e.sched.Due(stopAt) - 1e-9))
+	due := uint64(math.Ceil(e.tl.countAt(stopAt) - 1e-9))
 	done := e.started.Load() + e.dropped.Load()
 	if due > done {
 		return due - done

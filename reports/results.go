@@ -34,6 +34,9 @@ type Results struct {
 	Stopped       string          `json:"stopped"`
 	Summary       Summary         `json:"summary"`
 	Intervals     []IntervalStats `json:"intervals"`
+	// Events are the pauses, scalings and stops made by hand during the
+	// run; at is in nanoseconds from the start.
+	Events []engine.Event `json:"events"`
 	// Histograms are the whole run's, by name (latency, service, ttfb,
 	// scheduler_lag, dns, connect, tls), in microseconds.
 	Histograms map[string]string `json:"histograms"`
@@ -183,6 +186,10 @@ func NewResults(res *engine.Result, version string) *Results {
 		Stopped:       res.Stopped,
 		Summary:       SummaryOf(res.Total, res.MaxVUsUsed, res.Plan.Load.Open()),
 		Histograms:    map[string]string{},
+		Events:        res.Events,
+	}
+	if r.Events == nil {
+		r.Events = []engine.Event{}
 	}
 	for h := range metrics.NumHists {
 		r.Histograms[h.String()] = encode(res.Total.Hists[h])

@@ -67,11 +67,18 @@ func (s ArrivalSchedule) Count() uint64 {
 // At returns the intended offset of arrival i from the start of the run,
 // and false when arrival i falls at or after the end of the schedule.
 func (s ArrivalSchedule) At(i uint64) (time.Duration, bool) {
-	k := float64(i)
+	return s.Inverse(float64(i))
+}
+
+// Inverse returns the offset t where N(t) = n, and false when n arrivals
+// are not reached before the end of the schedule. It takes fractional n
+// so that a schedule can be resumed part way between two arrivals.
+func (s ArrivalSchedule) Inverse(n float64) (time.Duration, bool) {
+	k := n
 	if k >= s.count-1e-9 {
 		return s.total, false
 	}
-	// The first segment whose end lies beyond k arrivals holds arrival i.
+	// The first segment whose end lies beyond k arrivals holds it.
 	j := sort.Search(len(s.segs), func(j int) bool {
 		seg := s.segs[j]
 		return seg.n0+(seg.r0+seg.r1)/2*seg.length > k
