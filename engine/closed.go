@@ -133,6 +133,6 @@ func (e *closedExecutor) maxVUs() int {
 	defer e.mu.Unlock()
 	return max(e.sched.Max(), e.spawned)
 }
-func (e *closedExecutor) maxUsed() int                  { return e.maxVUs() }
+func (e *closedExecutor) maxUsed() int                    { return e.maxVUs() }
 func (e *closedExecutor) askedRate(time.Duration) float64 { return 0 }
-func (e *closedExecutor) finish(time.Duration) uint64   { return 0 }
+func (e *closedExecutor) finish(time.Duration) uint64     { return 0 }

@@ -135,13 +135,6 @@ func (c *Control) set(pause bool, steps int, kind, detail string) {
 	}
 }
 
-// watch returns the current state and a channel closed at the next change.
-func (c *Control) watch() (paused bool, factor float64, changed <-chan struct{}) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.paused, c.factor, c.changed
-}
-
 // attach binds the control to a starting run.
 func (c *Control) attach(start time.Time, hook func(time.Time, bool, float64)) {
 	c.mu.Lock()
