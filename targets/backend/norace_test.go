@@ -1,5 +1,5 @@
 //go:build !race
 
-package targets
+package backend
 
 const raceEnabled = false

@@ -1,4 +1,4 @@
-package targets
+package backend
 
 import (
 	"net/http"
@@ -13,6 +13,9 @@ import (
 var (
 	hdrTextPlain    = []string{"text/plain; charset=utf-8"}
 	hdrAllowGetHead = []string{"GET, HEAD"}
+	hdrAllowPost    = []string{"POST"}
+	hdrClose        = []string{"close"}
+	hdrJSON         = []string{"application/json"}
 )
 
 // staticResponse is a fixed response, built once and written many times.

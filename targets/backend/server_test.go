@@ -1,4 +1,4 @@
-package targets
+package backend
 
 import (
 	"context"
@@ -9,137 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 )
-
-// watcher reports requests entering and leaving a server's handler, by path
-// and query. A handler never waits on a test: reports that find the buffer
-// full are dropped.
-type watcher struct {
-	entered, left chan string
-}
-
-func newWatcher() *watcher {
-	return &watcher{entered: make(chan string, 1000), left: make(chan string, 1000)}
-}
-
-func (w *watcher) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		report(w.entered, r.URL.RequestURI())
-		next.ServeHTTP(rw, r)
-		report(w.left, r.URL.RequestURI())
-	})
-}
-
-func report(ch chan<- string, uri string) {
-	select {
-	case ch <- uri:
-	default:
-	}
-}
-
-// startServer starts a concurrent target on a free port of 127.0.0.1, to be
-// shut down when the test ends. Its requests are reported to the returned
-// watcher.
-func startServer(t testing.TB, ctx context.Context, cfg Config) (*Server, *watcher) {
-	t.Helper()
-	if cfg.Addr == "" {
-		cfg.Addr = "127.0.0.1:0"
-	}
-	w := newWatcher()
-	s, err := start(ctx, cfg, w.wrap)
-	if err != nil {
-		t.Fatalf("start: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return s, w
-}
-
-// testClient is an HTTP client with its own transport, which counts the
-// connections it dials.
-type testClient struct {
-	*http.Client
-	tr    *http.Transport
-	dials atomic.Int64
-}
-
-func newClient(t testing.TB) *testClient {
-	c := &testClient{}
-	var d net.Dialer
-	c.tr = &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c.dials.Add(1)
-			return d.DialContext(ctx, network, addr)
-		},
-		MaxIdleConnsPerHost: 100,
-		DisableCompression:  true,
-	}
-	c.Client = &http.Client{Transport: c.tr}
-	t.Cleanup(c.tr.CloseIdleConnections)
-	return c
-}
-
-// result is what a client got for one request.
-type result struct {
-	status int
-	header http.Header
-	body   string
-	err    error
-}
-
-// fetch does one request with ctx and reads the whole response, so that the
-// connection can be reused. It reports failures in the result, so that it
-// may run on any goroutine.
-func (c *testClient) fetch(ctx context.Context, method, url, body string) result {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return result{err: err}
-	}
-	res, err := c.Do(req)
-	if err != nil {
-		return result{err: err}
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	return result{status: res.StatusCode, header: res.Header, body: string(b), err: err}
-}
-
-// get does one request from the test's goroutine and fails the test on a
-// transport error.
-func (c *testClient) get(t *testing.T, method, url, body string) result {
-	t.Helper()
-	r := c.fetch(t.Context(), method, url, body)
-	if r.err != nil {
-		t.Fatalf("%s %s: %v", method, url, r.err)
-	}
-	return r
-}
-
-// recv waits for a value on ch, failing the test after timeout.
-func recv[T any](t *testing.T, ch <-chan T, timeout time.Duration, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(timeout):
-		t.Fatalf("no %s after %v", what, timeout)
-		panic("unreachable")
-	}
-}
 
 func TestListenAddr(t *testing.T) {
 	tests := []struct {
@@ -191,7 +65,7 @@ func TestStartErrors(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{"bad work", context.Background(), Config{Addr: "127.0.0.1:0", Work: WorkSpec{Size: -1, Status: 700}}, "size"},
+		{"bad work", context.Background(), Config{Addr: "127.0.0.1:0", Default: WorkModel{Size: -1, Status: 700}}, "size"},
 		{"bad address", context.Background(), Config{Addr: "nonsense"}, "nonsense"},
 		{"port taken", context.Background(), Config{Addr: taken.Addr()}, taken.Addr()},
 		{"cancelled", cancelled, Config{Addr: "127.0.0.1:0"}, "context canceled"},
@@ -210,9 +84,9 @@ func TestStartErrors(t *testing.T) {
 }
 
 func TestEndpoints(t *testing.T) {
-	s, _ := startServer(t, context.Background(), Config{Work: WorkSpec{Size: 10}})
+	s, _ := startServer(t, context.Background(), Config{Default: WorkSpec{Size: 10}.Model()})
 	c := newClient(t)
-	root := "stampede target: concurrent\n"
+	root := "stampede backend b1 (concurrent)\n"
 	tests := []struct {
 		method, target, body string
 		status               int
@@ -329,7 +203,7 @@ func TestKeepAlive(t *testing.T) {
 }
 
 func TestConcurrentClients(t *testing.T) {
-	s, _ := startServer(t, context.Background(), Config{Work: WorkSpec{Sleep: 2 * time.Millisecond, Size: 100}})
+	s, _ := startServer(t, context.Background(), Config{Default: WorkSpec{Sleep: 2 * time.Millisecond, Size: 100}.Model()})
 	c := newClient(t)
 	const clients, each = 50, 20
 	var wg sync.WaitGroup
@@ -358,7 +232,7 @@ func TestConcurrentClients(t *testing.T) {
 
 func TestWorkSleepHonoured(t *testing.T) {
 	const d = 50 * time.Millisecond
-	s, _ := startServer(t, context.Background(), Config{Work: WorkSpec{Sleep: d}})
+	s, _ := startServer(t, context.Background(), Config{Default: WorkSpec{Sleep: d}.Model()})
 	c := newClient(t)
 	tests := []struct {
 		target string
@@ -405,16 +279,6 @@ func TestWorkCancelledWhenClientGoes(t *testing.T) {
 	if got := s.Requests(); got != 2 {
 		t.Errorf("Requests() = %d; want the 2 interrupted requests", got)
 	}
-}
-
-// dialFails reports whether nothing accepts connections at addr.
-func dialFails(addr string) bool {
-	conn, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return true
-	}
-	conn.Close()
-	return false
 }
 
 func TestShutdownGraceful(t *testing.T) {
@@ -522,7 +386,7 @@ func TestStartContextCancelled(t *testing.T) {
 // BenchmarkServer measures whole requests over loopback with keep-alive
 // clients. Its allocations include the client's and net/http's.
 func BenchmarkServer(b *testing.B) {
-	s, err := Start(context.Background(), Config{Addr: "127.0.0.1:0", Work: WorkSpec{Size: 128}})
+	s, err := Start(context.Background(), Config{Addr: "127.0.0.1:0", Default: WorkModel{Size: 128}})
 	if err != nil {
 		b.Fatal(err)
 	}
