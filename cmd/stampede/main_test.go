@@ -215,7 +215,8 @@ func TestUsageErrors(t *testing.T) {
 		{"bad file", []string{"run", bad}, "bad.yaml:5:"},
 		{"missing file", []string{"run", filepath.Join(dir, "nope.yaml")}, "nope.yaml"},
 		{"bad header", []string{"run", "--url", "http://127.0.0.1:1/", "-H", "novalue"}, "--header"},
-		{"unknown target", []string{"serve", "nginx"}, "unknown target"},
+		{"unknown target", []string{"serve", "nginx"}, "no built-in topology"},
+		{"bad policy", []string{"serve", "lb", "--policy", "fastest"}, "--policy"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -253,9 +254,12 @@ func TestServeReadyLine(t *testing.T) {
 			t.Errorf("serve exit: %v", err)
 		}
 	}()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
+	br := bufio.NewReader(stdout)
+	var line string
+	for !strings.Contains(line, "listening on") {
+		if line, err = br.ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
 	}
 	m := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(line)
 	if m == "" {

@@ -3,36 +3,55 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
+	"os"
 	"strconv"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stampede-lab/stampede/targets"
+	"github.com/stampede-lab/stampede/targets/topology"
 )
 
 func newServeCmd(env *Env) *cobra.Command {
 	var (
-		host  string
-		port  int
-		sleep time.Duration
-		size  int
+		host string
+		port int
+		o    topology.Overrides
 	)
 	cmd := &cobra.Command{
-		Use:   "serve concurrent",
-		Short: "Start a bundled target server on loopback",
-		Long: `Start a bundled target server. Available: concurrent (a goroutine per
-connection). It serves GET / (a small body), /work?sleep=5ms&size=1024&status=200
-(simulated work) and /healthz, on 127.0.0.1 by default, and prints its address
-when it is ready. The port comes from --port, else the PORT environment
-variable, else 8080.`,
-		Example:   "  stampede serve concurrent --port 8080",
-		Args:      cobra.ExactArgs(1),
-		ValidArgs: []string{"concurrent"},
+		Use:   "serve TOPOLOGY|FILE.yaml",
+		Short: "Start bundled target servers (a built-in topology or a topology file) on loopback",
+		Long: `Start bundled target servers. TOPOLOGY is a built-in name:
+
+  single-threaded  one server that handles one connection at a time
+  concurrent       one server with a goroutine per connection (--workers K: instance size)
+  lb               a load balancer over --backends N servers with --policy P
+  cached           a caching proxy in front of a slow origin
+  static           a static file server
+  auth             login with sessions (or JWT)
+  web              router → static files, auth, and a balanced app tier
+
+or a topology file (YAML). Every piece listens on 127.0.0.1; the entry point on
+--port, else the PORT environment variable, else 8080. The command prints every
+address, the entry point's last ("... listening on URL"), when all are ready.
+
+Backends serve GET /, /work?sleep=5ms&size=1024&status=200, /healthz and
+/self; every response carries X-Backend. Every piece serves its counters at
+GET /__stampede/stats; backends take faults at POST /__stampede/fault on
+their admin address (action=kill|restart|hang|unhang|slow|error_rate|workers).`,
+		Example: `  stampede serve concurrent --port 8080
+  stampede serve lb --backends 4 --policy least-conn
+  stampede serve my-topology.yaml`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if args[0] != "concurrent" {
-				return usageError{fmt.Errorf("unknown target %q: available: concurrent", args[0])}
+			spec, err := loadTopology(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			if err := spec.Apply(o); err != nil {
+				return usageError{err}
 			}
 			if !cmd.Flags().Changed("port") {
 				if p := env.Getenv("PORT"); p != "" {
@@ -48,25 +67,50 @@ variable, else 8080.`,
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			srv, err := targets.Start(ctx, targets.Config{
-				Addr: net.JoinHostPort(host, strconv.Itoa(port)),
-				Work: targets.WorkSpec{Sleep: sleep, Size: size},
-			})
+			sys, err := topology.Start(ctx, spec, topology.Options{Host: host, EntryPort: port})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "stampede target concurrent listening on %s\n", srv.URL())
+			printTopology(env, sys)
 			<-env.Signals
 			fmt.Fprintln(env.Stderr, "shutting down")
 			sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer scancel()
-			return srv.Shutdown(sctx)
+			return sys.Shutdown(sctx)
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&host, "host", "127.0.0.1", "address to listen on")
-	fs.IntVar(&port, "port", 8080, "port to listen on (0 picks a free one; default from PORT, else 8080)")
-	fs.DurationVar(&sleep, "sleep", 0, "default service time of /work")
-	fs.IntVar(&size, "size", 1024, "default response size of /work in bytes")
+	fs.StringVar(&host, "host", "127.0.0.1", "address every piece listens on")
+	fs.IntVar(&port, "port", 8080, "port of the entry point (0 picks a free one; default from PORT, else 8080)")
+	fs.IntVar(&o.Backends, "backends", 0, "number of backends behind the load balancer")
+	fs.StringVar(&o.Policy, "policy", "", "load-balancing policy: round-robin|weighted|ip-hash|least-conn|least-time|random|p2c")
+	fs.IntVar(&o.Workers, "workers", 0, "requests each backend serves at once, the rest queue (0: no limit)")
+	fs.DurationVar(&o.Sleep, "sleep", 0, "default service time of the backends' /work")
+	fs.IntVar(&o.Size, "size", 0, "default response size of the backends' /work in bytes")
 	return cmd
+}
+
+// loadTopology reads a built-in name or a topology file.
+func loadTopology(arg string) (*topology.Spec, error) {
+	if !strings.HasSuffix(arg, ".yaml") && !strings.HasSuffix(arg, ".yml") {
+		return topology.Builtin(arg)
+	}
+	data, err := os.ReadFile(arg)
+	if err != nil {
+		return nil, fmt.Errorf("topology: %w", err)
+	}
+	return topology.Parse(arg, data)
+}
+
+func printTopology(env *Env, sys *topology.System) {
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	for _, in := range sys.Instances {
+		admin := ""
+		if in.Admin != "" {
+			admin = "admin " + in.Admin
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", in.ID, in.Kind, in.URL, admin)
+	}
+	tw.Flush()
+	fmt.Fprintf(env.Stdout, "stampede target %s listening on %s\n", sys.Spec.Name, sys.Entry.URL)
 }

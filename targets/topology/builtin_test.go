@@ -1,0 +1,108 @@
+package topology
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestBuiltinsServe starts every built-in topology and checks its entry
+// point answers and serves stats.
+func TestBuiltinsServe(t *testing.T) {
+	tests := map[string]struct {
+		path      string
+		want      int
+		backendHd bool
+	}{
+		"single-threaded": {"/", 200, true},
+		"concurrent":      {"/work?sleep=1ms&size=10", 200, true},
+		"lb":              {"/", 200, true},
+		"cached":          {"/work?size=10", 200, true},
+		"static":          {"/static/0.bin", 200, true},
+		"auth":            {"/me", 401, true},
+		"web":             {"/", 200, true},
+	}
+	if got := strings.Join(BuiltinNames(), ","); got != "auth,cached,concurrent,lb,single-threaded,static,web" {
+		t.Fatalf("builtins %s", got)
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			spec, err := Builtin(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sys, err := Start(context.Background(), spec, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				if err := sys.Shutdown(ctx); err != nil {
+					t.Error(err)
+				}
+			}()
+			client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+			resp, err := client.Get(sys.Entry.URL + tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Fatalf("GET %s: %d, want %d", tc.path, resp.StatusCode, tc.want)
+			}
+			if tc.backendHd && resp.Header.Get("X-Backend") == "" {
+				t.Errorf("no X-Backend header")
+			}
+			resp, err = client.Get(sys.Entry.URL + "/__stampede/stats")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stats map[string]any
+			err = json.NewDecoder(resp.Body).Decode(&stats)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != 200 || len(stats) == 0 {
+				t.Fatalf("stats: %d %v %v", resp.StatusCode, err, stats)
+			}
+		})
+	}
+}
+
+func TestOverrides(t *testing.T) {
+	spec, err := Builtin("lb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := spec.Apply(Overrides{Backends: 5, Policy: "p2c", Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if spec.Pieces[0].Count != 5 || spec.Pieces[0].Workers != 2 || spec.Pieces[1].Policy != "p2c" {
+		t.Fatalf("pieces %+v", spec.Pieces)
+	}
+	bad := []struct {
+		o    Overrides
+		want string
+	}{
+		{Overrides{Policy: "fastest"}, "--policy \"fastest\": expected one of"},
+		{Overrides{Backends: 100}, "--backends 100"},
+		{Overrides{Workers: -1}, "--workers -1"},
+	}
+	for _, tc := range bad {
+		if err := spec.Apply(tc.o); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Apply(%+v) = %v, want %q", tc.o, err, tc.want)
+		}
+	}
+	single, _ := Builtin("concurrent")
+	if err := single.Apply(Overrides{Backends: 3}); err == nil || !strings.Contains(err.Error(), "no load balancer") {
+		t.Errorf("--backends on a topology without lb: %v", err)
+	}
+}
