@@ -43,6 +43,20 @@ type Plan struct {
 	Requests []Request `json:"requests"`
 	Load     Load      `json:"load"`
 	Client   Client    `json:"client"`
+
+	// Flows, when present, replace Requests: each iteration runs one flow
+	// (picked by weight) step by step. See flow.go.
+	Flows []Flow `json:"flows,omitempty"`
+	// Data are the feeders, loaded and checked at load time.
+	Data []Data `json:"data,omitempty"`
+	// Thresholds are the budgets the run is judged on.
+	Thresholds []Threshold `json:"thresholds,omitempty"`
+	// Vars are the file's constants and the environment values it uses
+	// (${env.NAME}), resolved at load time.
+	Vars map[string]string `json:"vars,omitempty"`
+	// Topology names the bundled topology a library scenario runs against
+	// (stampede run NAME starts it).
+	Topology string `json:"topology,omitempty"`
 }
 
 // Request is one HTTP request of a scenario.
