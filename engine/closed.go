@@ -110,6 +110,10 @@ func (e *closedExecutor) vu(id int) {
 	shard := e.r.rec.Shard(id)
 	done := e.r.soft.Done()
 	var s metrics.Sample
+	var state *vuState
+	if e.r.flows != nil {
+		state = e.r.flows.newState(id)
+	}
 	for {
 		select {
 		case <-done:
@@ -120,6 +124,10 @@ func (e *closedExecutor) vu(id int) {
 			return
 		}
 		i := e.iter.Add(1) - 1
+		if state != nil {
+			e.r.flows.iterate(state, time.Now(), false, shard, done)
+			continue
+		}
 		s.Reset()
 		s.Intended = time.Now()
 		e.r.client.Do(int(i), &s)

@@ -32,8 +32,26 @@ var _ Client = (*h1.Client)(nil)
 
 // NewClient builds the protocol client a plan asks for.
 func NewClient(plan *scenarios.Plan) (Client, error) {
+	if len(plan.Requests) == 0 && len(plan.Flows) > 0 {
+		if plan.BaseURL == "" {
+			// Every step names its own origin; the flow runner makes
+			// their clients on first use.
+			return nopClient{}, nil
+		}
+		p := *plan
+		p.Requests = []scenarios.Request{{Method: "GET", URL: plan.BaseURL}}
+		plan = &p
+	}
 	return h1.New(plan)
 }
+
+// nopClient stands in for the main client of a plan whose flows carry
+// their own origins.
+type nopClient struct{}
+
+func (nopClient) Do(int, *metrics.Sample) {}
+func (nopClient) Interrupt()              {}
+func (nopClient) Close() error            { return nil }
 
 // Snapshot is what the engine reports after each interval. The pointers
 // are only valid during the OnInterval call: copy what you keep.
@@ -90,6 +108,8 @@ type Result struct {
 	Stopped string
 	// Events are the pauses, scalings and stops made by hand, in order.
 	Events []Event
+	// Steps are the per-step measures of a plan with flows.
+	Steps []StepResult
 }
 
 // ErrNoRequests is returned for a plan without requests.
@@ -104,7 +124,7 @@ var ErrNoRequests = errors.New("engine: plan has no requests")
 // which (the hard deadline), or when opts.Abort is closed, they are
 // interrupted and counted as such. Run returns after the last VU.
 func Run(ctx context.Context, plan *scenarios.Plan, client Client, opts Options) (*Result, error) {
-	if len(plan.Requests) == 0 {
+	if len(plan.Requests) == 0 && len(plan.Flows) == 0 {
 		return nil, ErrNoRequests
 	}
 	if opts.Interval <= 0 {
@@ -126,6 +146,14 @@ func Run(ctx context.Context, plan *scenarios.Plan, client Client, opts Options)
 	defer cancelHard()
 	r.soft = soft
 
+	if len(plan.Flows) > 0 {
+		fr, err := newFlowRunner(r, client)
+		if err != nil {
+			return nil, err
+		}
+		r.flows = fr
+		defer fr.close()
+	}
 	var exec executor
 	if plan.Load.Open() {
 		exec = newOpenExecutor(r)
@@ -157,6 +185,9 @@ func Run(ctx context.Context, plan *scenarios.Plan, client Client, opts Options)
 			return
 		}
 		client.Interrupt()
+		if r.flows != nil {
+			r.flows.interrupt()
+		}
 		cancelHard()
 	})
 
@@ -214,6 +245,9 @@ func Run(ctx context.Context, plan *scenarios.Plan, client Client, opts Options)
 	if opts.Control != nil {
 		res.Events = opts.Control.Events()
 	}
+	if r.flows != nil {
+		res.Steps = r.flows.results()
+	}
 	return res, nil
 }
 
@@ -243,6 +277,8 @@ type run struct {
 	soft   context.Context
 	softAt atomic.Int64 // UnixNano of the soft stop, 0 before
 	exec   executor
+	// flows runs the plan's flows; nil for a plan of plain requests.
+	flows *flowRunner
 
 	acc       metrics.Counts
 	intervals []*metrics.Interval
@@ -273,6 +309,9 @@ func (r *run) collect(hard context.Context) {
 // cut closes the interval ending at end.
 func (r *run) cut(end time.Time) {
 	r.rec.Collect(&r.acc)
+	if r.flows != nil {
+		r.flows.collect(r.lastCut, end)
+	}
 	iv := r.acc.Interval(r.lastCut, end)
 	r.lastCut = end
 	r.intervals = append(r.intervals, iv)

@@ -133,6 +133,10 @@ func (e *openExecutor) vu(id int) {
 		}
 	}
 	var s metrics.Sample
+	var state *vuState
+	if e.r.flows != nil {
+		state = e.r.flows.newState(id)
+	}
 	for {
 		select {
 		case <-done:
@@ -153,9 +157,13 @@ func (e *openExecutor) vu(id int) {
 		s.Intended = intended
 		e.started.Add(1)
 		e.busy.Add(1)
-		e.r.client.Do(int(i), &s)
+		if state != nil {
+			e.r.flows.iterate(state, intended, true, shard, done)
+		} else {
+			e.r.client.Do(int(i), &s)
+			shard.Record(&s)
+		}
 		e.busy.Add(-1)
-		shard.Record(&s)
 	}
 }
 

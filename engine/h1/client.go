@@ -130,7 +130,34 @@ func (c *Client) Connections() int { return cap(c.slots) }
 // Do sends request number req%len and fills s with its timings and
 // outcome. It never returns an error: failures are data on the sample.
 func (c *Client) Do(req int, s *metrics.Sample) {
-	p := &c.requests[req%len(c.requests)]
+	c.do(&c.requests[req%len(c.requests)], nil, s)
+}
+
+// DoRequest sends a request built at run time (a flow's step) and, when
+// capture is set, keeps the response's headers and body in it. r.URL must
+// be on the client's origin (Origin).
+func (c *Client) DoRequest(r scenarios.Request, capture *Capture, s *metrics.Sample) error {
+	p, err := prepare(r, c.keepAlive)
+	if err != nil {
+		return err
+	}
+	c.do(&p, capture, s)
+	return nil
+}
+
+// Origin is the scheme://host:port the client sends to.
+func (c *Client) Origin() string { return c.target.scheme + "://" + c.target.host }
+
+// OriginOf returns the origin of an absolute URL, as Origin names it.
+func OriginOf(rawURL string) (string, error) {
+	t, err := targetOf(rawURL)
+	if err != nil {
+		return "", err
+	}
+	return t.scheme + "://" + t.host, nil
+}
+
+func (c *Client) do(p *prepared, capture *Capture, s *metrics.Sample) {
 	if c.interrupted.Load() {
 		c.fail(s, errInterrupted)
 		return
@@ -140,7 +167,7 @@ func (c *Client) Do(req int, s *metrics.Sample) {
 		c.fail(s, err)
 		return
 	}
-	if !c.roundTrip(cn, p, s, true) {
+	if !c.roundTrip(cn, p, capture, s, true) {
 		return
 	}
 	// The reused connection was closed by the server while idle. The
@@ -153,7 +180,7 @@ func (c *Client) Do(req int, s *metrics.Sample) {
 		c.fail(s, err)
 		return
 	}
-	c.roundTrip(cn, p, s, false)
+	c.roundTrip(cn, p, capture, s, false)
 }
 
 // fail records a request that got no connection.
@@ -273,8 +300,10 @@ func (c *Client) connect(s *metrics.Sample) (*conn, error) {
 // request should be retried on a new connection: only when a reused
 // keep-alive connection turned out to be closed before any byte came back.
 // cn is then closed and its slot is the caller's to dial in.
-func (c *Client) roundTrip(cn *conn, p *prepared, s *metrics.Sample, mayRetry bool) (retry bool) {
+func (c *Client) roundTrip(cn *conn, p *prepared, capture *Capture, s *metrics.Sample, mayRetry bool) (retry bool) {
 	reused := !cn.fresh
+	// The capture is detached before the connection goes back to the pool.
+	cn.r.capture = capture
 	s.Sent = time.Now()
 	var err error
 	if c.timeout > 0 {
@@ -291,6 +320,7 @@ func (c *Client) roundTrip(cn *conn, p *prepared, s *metrics.Sample, mayRetry bo
 	if err == nil {
 		resp, err = cn.r.read(p.noBody)
 	}
+	cn.r.capture = nil
 	s.Done = time.Now()
 	if err != nil {
 		if reused && mayRetry && resp.status == 0 && cn.r.firstByte.IsZero() && isStale(err) &&

@@ -25,6 +25,72 @@ type reader struct {
 	firstByte time.Time
 	// consumed counts the response's bytes, head and body.
 	consumed int64
+	// capture, when set, keeps the headers and (part of) the body of the
+	// response being read, for flows that extract from or check it.
+	capture *Capture
+}
+
+// HeaderField is one response header as received.
+type HeaderField struct{ Name, Value string }
+
+// Capture receives what a flow needs of a response. Only responses sent
+// with a Capture pay for copying.
+type Capture struct {
+	Header []HeaderField
+	Body   []byte
+	// MaxBody bounds the body kept; the rest is read and discarded.
+	MaxBody   int
+	Truncated bool
+}
+
+// Get returns the first value of header name (case-insensitive).
+func (c *Capture) Get(name string) (string, bool) {
+	for _, h := range c.Header {
+		if equalFold([]byte(h.Name), lowerASCII(name)) {
+			return h.Value, true
+		}
+	}
+	return "", false
+}
+
+// Values returns every value of header name.
+func (c *Capture) Values(name string) []string {
+	var out []string
+	low := lowerASCII(name)
+	for _, h := range c.Header {
+		if equalFold([]byte(h.Name), low) {
+			out = append(out, h.Value)
+		}
+	}
+	return out
+}
+
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// keep appends body bytes to the capture, up to its bound.
+func (r *reader) keep(b []byte) {
+	c := r.capture
+	if c == nil || len(b) == 0 {
+		return
+	}
+	room := c.MaxBody - len(c.Body)
+	if room <= 0 {
+		c.Truncated = true
+		return
+	}
+	if len(b) > room {
+		b = b[:room]
+		c.Truncated = true
+	}
+	c.Body = append(c.Body, b...)
 }
 
 // response is what the engine needs to know of an answer.
@@ -85,6 +151,7 @@ func (r *reader) discard(n int64) error {
 			}
 		}
 		k := min(int64(r.end-r.start), n)
+		r.keep(r.buf[r.start : r.start+int(k)])
 		r.start += int(k)
 		r.consumed += k
 		n -= k
@@ -95,6 +162,7 @@ func (r *reader) discard(n int64) error {
 // discardToEOF consumes a body delimited by the connection's end.
 func (r *reader) discardToEOF() error {
 	for {
+		r.keep(r.buf[r.start:r.end])
 		r.consumed += int64(r.end - r.start)
 		r.start, r.end = 0, 0
 		if err := r.fill(); err != nil {
@@ -131,6 +199,11 @@ func (r *reader) read(headOnly bool) (response, error) {
 }
 
 func (r *reader) readOne(headOnly bool) (response, error) {
+	if r.capture != nil {
+		r.capture.Header = r.capture.Header[:0]
+		r.capture.Body = r.capture.Body[:0]
+		r.capture.Truncated = false
+	}
 	var resp response
 	status, err := r.line()
 	if err != nil {
@@ -178,6 +251,9 @@ func (r *reader) readOne(headOnly bool) (response, error) {
 			return resp, errProtocol
 		}
 		name, value := l[:colon], bytes.TrimSpace(l[colon+1:])
+		if r.capture != nil {
+			r.capture.Header = append(r.capture.Header, HeaderField{Name: string(name), Value: string(value)})
+		}
 		switch {
 		case equalFold(name, "content-length"):
 			n, ok := parseDecimal(value)

@@ -1,0 +1,579 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/stampede-lab/stampede/engine/h1"
+	"github.com/stampede-lab/stampede/engine/metrics"
+	"github.com/stampede-lab/stampede/scenarios"
+)
+
+// StepResult is what one step of a flow measured.
+type StepResult struct {
+	Flow, Step      string
+	Total           *metrics.Interval
+	Checks          []CheckResult
+	ExtractFailures uint64
+	// Browser-cache emulation: requests saved (hits), answered 304
+	// (revalidations), and sent in full (misses).
+	CacheHits, CacheRevalidations, CacheMisses uint64
+}
+
+// CheckResult counts one check's outcomes.
+type CheckResult struct {
+	Name         string
+	Passes, Fail uint64
+}
+
+// stepRun is the runtime side of one request step.
+type stepRun struct {
+	flow, name string
+	spec       *scenarios.StepRequest
+	think      scenarios.Think
+	rec        *metrics.Recorder
+	acc        metrics.Counts
+	total      *metrics.Interval
+	checks     []*checkRun
+	extracts   []extractRun
+	needBody   bool
+	// medianNs is the step's running median service time, the expected
+	// response time used to place the next step's intended start.
+	medianNs atomic.Int64
+
+	extractFail, hits, revalidations, misses atomic.Uint64
+}
+
+type checkRun struct {
+	spec       scenarios.Check
+	re         *regexp.Regexp
+	pass, fail atomic.Uint64
+}
+
+type extractRun struct {
+	spec scenarios.Extract
+	re   *regexp.Regexp
+}
+
+// flowNode is a step or a repeated group, compiled.
+type flowNode struct {
+	step   *stepRun
+	repeat int
+	nodes  []flowNode
+	think  scenarios.Think
+}
+
+type flowRun struct {
+	spec  *scenarios.Flow
+	nodes []flowNode
+}
+
+// flowRunner runs a plan's flows for the VUs.
+type flowRunner struct {
+	r       *run
+	plan    *scenarios.Plan
+	base    *url.URL
+	flows   []flowRun
+	weights []int // cumulative
+	steps   []*stepRun
+	feeders []*feeder
+
+	mu      sync.Mutex
+	clients map[string]*h1.Client
+	extra   []*h1.Client // clients made for other origins, closed at the end
+}
+
+// errStopIteration ends an iteration early: an extraction failed, or a
+// check marked abort did.
+var errStopIteration = errors.New("iteration stopped")
+
+func newFlowRunner(r *run, main Client) (*flowRunner, error) {
+	f := &flowRunner{r: r, plan: r.plan, clients: map[string]*h1.Client{}}
+	if r.plan.BaseURL != "" {
+		u, err := url.Parse(r.plan.BaseURL)
+		if err != nil {
+			return nil, err
+		}
+		f.base = u
+	}
+	if hc, ok := main.(*h1.Client); ok {
+		f.clients[hc.Origin()] = hc
+	}
+	for i := range r.plan.Flows {
+		fl := &r.plan.Flows[i]
+		nodes, err := f.compile(fl.Name, fl.Steps)
+		if err != nil {
+			return nil, fmt.Errorf("flow %s: %w", fl.Name, err)
+		}
+		f.flows = append(f.flows, flowRun{spec: fl, nodes: nodes})
+		w := max(fl.Weight, 1)
+		if len(f.weights) > 0 {
+			w += f.weights[len(f.weights)-1]
+		}
+		f.weights = append(f.weights, w)
+	}
+	for i := range r.plan.Data {
+		f.feeders = append(f.feeders, newFeeder(&r.plan.Data[i]))
+	}
+	return f, nil
+}
+
+func (f *flowRunner) compile(flow string, steps []scenarios.Step) ([]flowNode, error) {
+	var out []flowNode
+	for i := range steps {
+		st := &steps[i]
+		switch {
+		case st.Group != nil:
+			inner, err := f.compile(flow, st.Group.Steps)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, flowNode{repeat: max(st.Group.Repeat, 1), nodes: inner, think: st.Think})
+		case st.Request != nil:
+			sr := &stepRun{flow: flow, name: st.Name, spec: st.Request, think: st.Think, rec: metrics.NewRecorder(1)}
+			sr.total = metrics.NewInterval(f.r.start)
+			for _, c := range st.Request.Checks {
+				cr := &checkRun{spec: c}
+				if c.Kind == scenarios.CheckBodyMatches {
+					re, err := regexp.Compile(c.Value)
+					if err != nil {
+						return nil, fmt.Errorf("step %s: check %s: %w", st.Name, c.Name, err)
+					}
+					cr.re = re
+				}
+				if c.Kind != scenarios.CheckStatus && c.Kind != scenarios.CheckDuration {
+					sr.needBody = true
+				}
+				sr.checks = append(sr.checks, cr)
+			}
+			for _, e := range st.Request.Extract {
+				er := extractRun{spec: e}
+				if e.From == scenarios.FromRegex {
+					re, err := regexp.Compile(e.Expr)
+					if err != nil {
+						return nil, fmt.Errorf("step %s: extract %s: %w", st.Name, e.Var, err)
+					}
+					er.re = re
+				}
+				sr.needBody = true
+				sr.extracts = append(sr.extracts, er)
+			}
+			f.steps = append(f.steps, sr)
+			out = append(out, flowNode{step: sr, think: st.Think})
+		}
+	}
+	return out, nil
+}
+
+// clientFor returns the client of an origin, making one on first use.
+func (f *flowRunner) clientFor(rawURL string) (*h1.Client, error) {
+	origin, err := h1.OriginOf(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c := f.clients[origin]; c != nil {
+		return c, nil
+	}
+	p := *f.plan
+	p.Requests = []scenarios.Request{{Method: "GET", URL: origin + "/"}}
+	c, err := h1.New(&p)
+	if err != nil {
+		return nil, err
+	}
+	f.clients[origin] = c
+	f.extra = append(f.extra, c)
+	return c, nil
+}
+
+// interrupt and close reach the clients the runner made itself.
+func (f *flowRunner) interrupt() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.extra {
+		c.Interrupt()
+	}
+}
+
+func (f *flowRunner) close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.extra {
+		c.Close()
+	}
+}
+
+// newState prepares a VU for flows.
+func (f *flowRunner) newState(id int) *vuState {
+	v := newVUState(id, uint64(f.r.start.UnixNano()))
+	for _, fd := range f.feeders {
+		if fd.spec.Select == scenarios.SelectPerVU {
+			fd.bind(v, id)
+		}
+	}
+	return v
+}
+
+// iterate runs one iteration of a flow for VU v. In the open model start
+// is the arrival's intended time; in the closed model it is now.
+func (f *flowRunner) iterate(v *vuState, start time.Time, open bool, shard *metrics.Shard, done <-chan struct{}) {
+	fl := &f.flows[0]
+	if len(f.flows) > 1 {
+		n := v.rng.IntN(f.weights[len(f.weights)-1])
+		for i, w := range f.weights {
+			if n < w {
+				fl = &f.flows[i]
+				break
+			}
+		}
+	}
+	if fl.spec.Cookies && (v.jar == nil || fl.spec.ClearCookies) {
+		v.resetJar()
+	}
+	if fl.spec.BrowserCache && v.cache == nil {
+		v.cache = newBrowserCache()
+	}
+	for _, fd := range f.feeders {
+		if fd.spec.Select != scenarios.SelectPerVU {
+			fd.next(v)
+		}
+	}
+	intended := start
+	sent := v.sent
+	_ = f.runNodes(v, fl, fl.nodes, &intended, open, shard, done)
+	v.iter++
+	if v.sent == sent && !open {
+		// Nothing went to the network (every step a browser-cache hit,
+		// no think time): without a pause the VU would spin on the CPU.
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func (f *flowRunner) runNodes(v *vuState, fl *flowRun, nodes []flowNode, intended *time.Time, open bool, shard *metrics.Shard, done <-chan struct{}) error {
+	for i := range nodes {
+		n := &nodes[i]
+		if n.step != nil {
+			if err := f.runStep(v, fl, n.step, intended, open, shard); err != nil {
+				return err
+			}
+		} else {
+			for range n.repeat {
+				if err := f.runNodes(v, fl, n.nodes, intended, open, shard, done); err != nil {
+					return err
+				}
+			}
+		}
+		if d := thinkTime(n.think, v); d > 0 {
+			*intended = intended.Add(d)
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-done:
+				t.Stop()
+				return errStopIteration
+			}
+		}
+	}
+	return nil
+}
+
+func thinkTime(t scenarios.Think, v *vuState) time.Duration {
+	switch {
+	case t.Mean > 0:
+		return time.Duration(v.rng.ExpFloat64() * float64(t.Mean))
+	case t.Max > t.Min:
+		return t.Min + time.Duration(v.rng.Int64N(int64(t.Max-t.Min)))
+	default:
+		return t.Min
+	}
+}
+
+// runStep sends one step's request, records it, extracts and checks.
+func (f *flowRunner) runStep(v *vuState, fl *flowRun, st *stepRun, intended *time.Time, open bool, shard *metrics.Shard) error {
+	req, err := f.build(v, st)
+	if err != nil {
+		st.extractFail.Add(1)
+		return errStopIteration
+	}
+	u, _ := url.Parse(req.URL)
+	get := req.Method == "GET"
+	if v.cache != nil && get {
+		fresh, cond := v.cache.lookup(req.URL, time.Now())
+		if fresh {
+			st.hits.Add(1)
+			return nil
+		}
+		for _, h := range cond {
+			req.Headers = append(req.Headers, scenarios.Header{Name: h[0], Value: h[1]})
+		}
+	}
+	if v.jar != nil && u != nil {
+		if cs := v.jar.Cookies(u); len(cs) > 0 {
+			req.Headers = append(req.Headers, scenarios.Header{Name: "Cookie", Value: cookieHeader(cs)})
+		}
+	}
+	client, err := f.clientFor(req.URL)
+	if err != nil {
+		st.extractFail.Add(1)
+		return errStopIteration
+	}
+	var capture *h1.Capture
+	if st.needBody || v.jar != nil || v.cache != nil {
+		capture = &v.capture
+	}
+	var s metrics.Sample
+	if !open {
+		*intended = time.Now()
+	}
+	s.Intended = *intended
+	v.sent++
+	if err := client.DoRequest(req, capture, &s); err != nil {
+		st.extractFail.Add(1)
+		return errStopIteration
+	}
+	if open && s.Sent.Before(s.Intended) {
+		// Faster than the step's expected time: the user would not have
+		// waited for a schedule, so latency starts at the send.
+		s.Intended = s.Sent
+	}
+	shard.Record(&s)
+	st.rec.Shard(0).Record(&s)
+	if s.Err == metrics.ErrInterrupted {
+		return errStopIteration
+	}
+	// The next step is planned after this one's expected response time.
+	*intended = intended.Add(time.Duration(st.medianNs.Load()))
+	if capture != nil && s.Err != metrics.ErrInterrupted && s.Status > 0 {
+		if v.jar != nil && u != nil {
+			if cs := cookiesFrom(capture); len(cs) > 0 {
+				v.jar.SetCookies(u, cs)
+			}
+		}
+		if v.cache != nil && get {
+			switch s.Status {
+			case 304:
+				st.revalidations.Add(1)
+			default:
+				st.misses.Add(1)
+			}
+			v.cache.store(req.URL, s.Status, capture, time.Now())
+		}
+	}
+	return f.judge(v, st, &s, capture)
+}
+
+// build renders a step's request for v.
+func (f *flowRunner) build(v *vuState, st *stepRun) (scenarios.Request, error) {
+	spec := st.spec
+	raw := v.render(&spec.URL, f.plan)
+	u, err := url.Parse(raw)
+	if err != nil {
+		return scenarios.Request{}, err
+	}
+	if !u.IsAbs() {
+		if f.base == nil {
+			return scenarios.Request{}, fmt.Errorf("relative URL %q without base_url", raw)
+		}
+		u = f.base.ResolveReference(u)
+	}
+	if len(spec.Query) > 0 {
+		q := u.Query()
+		for _, kv := range spec.Query {
+			q.Add(kv.Name, v.render(&kv.Value, f.plan))
+		}
+		u.RawQuery = q.Encode()
+	}
+	req := scenarios.Request{Method: spec.Method, URL: u.String(), Body: v.render(&spec.Body, f.plan)}
+	hasCT := false
+	for _, h := range spec.Headers {
+		if strings.EqualFold(h.Name, "Content-Type") {
+			hasCT = true
+		}
+		req.Headers = append(req.Headers, scenarios.Header{Name: h.Name, Value: v.render(&h.Value, f.plan)})
+	}
+	if !hasCT && req.Body != "" {
+		switch spec.BodyKind {
+		case "json":
+			req.Headers = append(req.Headers, scenarios.Header{Name: "Content-Type", Value: "application/json"})
+		case "form":
+			req.Headers = append(req.Headers, scenarios.Header{Name: "Content-Type", Value: "application/x-www-form-urlencoded"})
+		}
+	}
+	return req, nil
+}
+
+// judge runs the step's extractions and checks on its response.
+func (f *flowRunner) judge(v *vuState, st *stepRun, s *metrics.Sample, c *h1.Capture) error {
+	stop := false
+	for i := range st.extracts {
+		e := &st.extracts[i]
+		val, ok := extract(e, c, v)
+		if !ok {
+			if !e.spec.Optional {
+				st.extractFail.Add(1)
+				stop = true
+			}
+			continue
+		}
+		v.vars[e.spec.Var] = val
+	}
+	for i := range st.checks {
+		ck := st.checks[i]
+		if check(ck, s, c, v, f.plan) {
+			ck.pass.Add(1)
+		} else {
+			ck.fail.Add(1)
+			if ck.spec.Abort {
+				stop = true
+			}
+		}
+	}
+	if stop {
+		return errStopIteration
+	}
+	return nil
+}
+
+func extract(e *extractRun, c *h1.Capture, v *vuState) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	switch e.spec.From {
+	case scenarios.FromJSON:
+		r := gjson.GetBytes(c.Body, e.spec.Expr)
+		return r.String(), r.Exists()
+	case scenarios.FromHeader:
+		return c.Get(e.spec.Expr)
+	case scenarios.FromCookie:
+		for _, ck := range cookiesFrom(c) {
+			if ck.Name == e.spec.Expr {
+				return ck.Value, true
+			}
+		}
+		return "", false
+	case scenarios.FromRegex:
+		m := e.re.FindSubmatch(c.Body)
+		switch {
+		case m == nil:
+			return "", false
+		case len(m) > 1:
+			return string(m[1]), true
+		default:
+			return string(m[0]), true
+		}
+	}
+	return "", false
+}
+
+func check(ck *checkRun, s *metrics.Sample, c *h1.Capture, v *vuState, plan *scenarios.Plan) bool {
+	sp := &ck.spec
+	switch sp.Kind {
+	case scenarios.CheckStatus:
+		if sp.Class > 0 {
+			return s.Status/100 == sp.Class
+		}
+		for _, st := range sp.Statuses {
+			if s.Status == st {
+				return true
+			}
+		}
+		return false
+	case scenarios.CheckDuration:
+		return s.Done.Sub(s.Sent) <= sp.Max
+	}
+	if c == nil {
+		return false
+	}
+	switch sp.Kind {
+	case scenarios.CheckBodyContains:
+		return strings.Contains(string(c.Body), sp.Value)
+	case scenarios.CheckBodyMatches:
+		return ck.re.Match(c.Body)
+	case scenarios.CheckJSON:
+		r := gjson.GetBytes(c.Body, sp.Path)
+		return r.Exists() && r.String() == sp.Value
+	case scenarios.CheckHeader:
+		val, ok := c.Get(sp.Header)
+		return ok && (sp.Value == "" || val == sp.Value)
+	}
+	return false
+}
+
+// collect folds the steps' records into their totals and refreshes their
+// running medians; the collector calls it once per interval.
+func (f *flowRunner) collect(start, end time.Time) {
+	for _, st := range f.steps {
+		st.rec.Collect(&st.acc)
+		iv := st.acc.Interval(start, end)
+		st.total.Merge(iv)
+		if svc := iv.Hists[metrics.Service]; svc.TotalCount() > 0 {
+			st.medianNs.Store(svc.ValueAtQuantile(50) * int64(time.Microsecond))
+		}
+	}
+}
+
+// results reports every step.
+func (f *flowRunner) results() []StepResult {
+	out := make([]StepResult, 0, len(f.steps))
+	for _, st := range f.steps {
+		sr := StepResult{Flow: st.flow, Step: st.name, Total: st.total, ExtractFailures: st.extractFail.Load(),
+			CacheHits: st.hits.Load(), CacheRevalidations: st.revalidations.Load(), CacheMisses: st.misses.Load()}
+		for i := range st.checks {
+			ck := st.checks[i]
+			sr.Checks = append(sr.Checks, CheckResult{Name: ck.spec.Name, Passes: ck.pass.Load(), Fail: ck.fail.Load()})
+		}
+		out = append(out, sr)
+	}
+	return out
+}
+
+// feeder hands out a data file's rows as ${data.NAME.COLUMN} variables.
+type feeder struct {
+	spec   *scenarios.Data
+	cursor atomic.Uint64
+}
+
+func newFeeder(d *scenarios.Data) *feeder { return &feeder{spec: d} }
+
+func (fd *feeder) bind(v *vuState, row int) {
+	rows := fd.spec.Rows
+	if len(rows) == 0 {
+		return
+	}
+	r := rows[row%len(rows)]
+	for i, col := range fd.spec.Columns {
+		if i < len(r) {
+			v.vars["data."+fd.spec.Name+"."+col] = r[i]
+		}
+	}
+}
+
+func (fd *feeder) next(v *vuState) {
+	n := len(fd.spec.Rows)
+	if n == 0 {
+		return
+	}
+	switch fd.spec.Select {
+	case scenarios.SelectRandom:
+		fd.bind(v, v.rng.IntN(n))
+	case scenarios.SelectUnique:
+		i := fd.cursor.Add(1) - 1
+		if i >= uint64(n) {
+			// Rows ran out: keep the last, and say so in the variables.
+			fd.bind(v, n-1)
+			return
+		}
+		fd.bind(v, int(i))
+	default:
+		fd.bind(v, int((fd.cursor.Add(1)-1)%uint64(n)))
+	}
+}
