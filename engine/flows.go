@@ -45,6 +45,11 @@ type stepRun struct {
 	checks     []*checkRun
 	extracts   []extractRun
 	needBody   bool
+	// static is the step's request when nothing in it is templated: it is
+	// then serialised once, for its origin's client.
+	static   *scenarios.Request
+	prepared atomic.Pointer[h1.Prepared]
+	client   atomic.Pointer[h1.Client] // the static request's client
 	// medianNs is the step's running median service time, the expected
 	// response time used to place the next step's intended start.
 	medianNs atomic.Int64
@@ -165,6 +170,13 @@ func (f *flowRunner) compile(flow string, steps []scenarios.Step) ([]flowNode, e
 				}
 				sr.needBody = true
 				sr.extracts = append(sr.extracts, er)
+			}
+			if isStatic(st.Request) {
+				v := &vuState{}
+				req, err := f.build(v, sr)
+				if err == nil {
+					sr.static = &req
+				}
 			}
 			f.steps = append(f.steps, sr)
 			out = append(out, flowNode{step: sr, think: st.Think})
@@ -297,15 +309,48 @@ func thinkTime(t scenarios.Think, v *vuState) time.Duration {
 	}
 }
 
+// isStatic reports whether a step's request is the same every time.
+func isStatic(r *scenarios.StepRequest) bool {
+	literal := func(t *scenarios.Template) bool {
+		for _, p := range t.Parts {
+			if p.Var != "" {
+				return false
+			}
+		}
+		return true
+	}
+	if !literal(&r.URL) || !literal(&r.Body) {
+		return false
+	}
+	for i := range r.Headers {
+		if !literal(&r.Headers[i].Value) {
+			return false
+		}
+	}
+	for i := range r.Query {
+		if !literal(&r.Query[i].Value) {
+			return false
+		}
+	}
+	return true
+}
+
 // runStep sends one step's request, records it, extracts and checks.
 func (f *flowRunner) runStep(v *vuState, fl *flowRun, st *stepRun, intended *time.Time, open bool, shard *metrics.Shard) error {
-	req, err := f.build(v, st)
-	if err != nil {
-		st.extractFail.Add(1)
-		return errStopIteration
+	var req scenarios.Request
+	if st.static != nil {
+		req = *st.static
+	} else {
+		r, err := f.build(v, st)
+		if err != nil {
+			st.extractFail.Add(1)
+			return errStopIteration
+		}
+		req = r
 	}
-	u, _ := url.Parse(req.URL)
 	get := req.Method == "GET"
+	var u *url.URL
+	extraHeaders := false
 	if v.cache != nil && get {
 		fresh, cond := v.cache.lookup(req.URL, time.Now())
 		if fresh {
@@ -313,22 +358,39 @@ func (f *flowRunner) runStep(v *vuState, fl *flowRun, st *stepRun, intended *tim
 			return nil
 		}
 		for _, h := range cond {
-			req.Headers = append(req.Headers, scenarios.Header{Name: h[0], Value: h[1]})
+			req.Headers = append(req.Headers[:len(req.Headers):len(req.Headers)], scenarios.Header{Name: h[0], Value: h[1]})
+			extraHeaders = true
 		}
 	}
-	if v.jar != nil && u != nil {
+	// The jar is consulted only once it holds something: a flow whose
+	// target sets no cookie pays nothing for it.
+	if v.jar != nil && v.jarUsed {
+		u, _ = url.Parse(req.URL)
 		if cs := v.jar.Cookies(u); len(cs) > 0 {
-			req.Headers = append(req.Headers, scenarios.Header{Name: "Cookie", Value: cookieHeader(cs)})
+			req.Headers = append(req.Headers[:len(req.Headers):len(req.Headers)], scenarios.Header{Name: "Cookie", Value: cookieHeader(cs)})
+			extraHeaders = true
 		}
 	}
-	client, err := f.clientFor(req.URL)
-	if err != nil {
-		st.extractFail.Add(1)
-		return errStopIteration
+	client := st.client.Load()
+	if client == nil {
+		c, err := f.clientFor(req.URL)
+		if err != nil {
+			st.extractFail.Add(1)
+			return errStopIteration
+		}
+		client = c
+		if st.static != nil {
+			st.client.Store(c)
+		}
 	}
 	var capture *h1.Capture
-	if st.needBody || v.jar != nil || v.cache != nil {
+	switch {
+	case st.needBody || v.cache != nil:
 		capture = &v.capture
+		capture.SetCookieOnly = false
+	case v.jar != nil:
+		capture = &v.capture
+		capture.SetCookieOnly = true
 	}
 	var s metrics.Sample
 	if !open {
@@ -336,7 +398,18 @@ func (f *flowRunner) runStep(v *vuState, fl *flowRun, st *stepRun, intended *tim
 	}
 	s.Intended = *intended
 	v.sent++
-	if err := client.DoRequest(req, capture, &s); err != nil {
+	if st.static != nil && !extraHeaders {
+		p := st.prepared.Load()
+		if p == nil {
+			var err error
+			if p, err = client.Prepare(req); err != nil {
+				st.extractFail.Add(1)
+				return errStopIteration
+			}
+			st.prepared.Store(p)
+		}
+		client.DoPrepared(p, capture, &s)
+	} else if err := client.DoRequest(req, capture, &s); err != nil {
 		st.extractFail.Add(1)
 		return errStopIteration
 	}
@@ -352,10 +425,16 @@ func (f *flowRunner) runStep(v *vuState, fl *flowRun, st *stepRun, intended *tim
 	}
 	// The next step is planned after this one's expected response time.
 	*intended = intended.Add(time.Duration(st.medianNs.Load()))
-	if capture != nil && s.Err != metrics.ErrInterrupted && s.Status > 0 {
-		if v.jar != nil && u != nil {
+	if capture != nil && s.Status > 0 {
+		if v.jar != nil {
 			if cs := cookiesFrom(capture); len(cs) > 0 {
-				v.jar.SetCookies(u, cs)
+				if u == nil {
+					u, _ = url.Parse(req.URL)
+				}
+				if u != nil {
+					v.jar.SetCookies(u, cs)
+					v.jarUsed = true
+				}
 			}
 		}
 		if v.cache != nil && get {
@@ -367,6 +446,9 @@ func (f *flowRunner) runStep(v *vuState, fl *flowRun, st *stepRun, intended *tim
 			}
 			v.cache.store(req.URL, s.Status, capture, time.Now())
 		}
+	}
+	if len(st.extracts) == 0 && len(st.checks) == 0 {
+		return nil
 	}
 	return f.judge(v, st, &s, capture)
 }

@@ -23,6 +23,7 @@ type vuState struct {
 	sent    uint64 // requests sent, to spot iterations that sent none
 	vars    map[string]string
 	jar     *cookiejar.Jar
+	jarUsed bool // the jar has received a cookie since it was reset
 	cache   *browserCache
 	rng     *mrand.Rand
 	capture h1.Capture
@@ -45,6 +46,7 @@ const maxCapturedBody = 1 << 20
 // list every host is its own domain, which is right on loopback.
 func (v *vuState) resetJar() {
 	v.jar, _ = cookiejar.New(nil)
+	v.jarUsed = false
 }
 
 // lookup resolves a template variable for this VU: built-ins first, then

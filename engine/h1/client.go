@@ -145,6 +145,24 @@ func (c *Client) DoRequest(r scenarios.Request, capture *Capture, s *metrics.Sam
 	return nil
 }
 
+// Prepared is a run-time request serialised once, for a flow step whose
+// request never changes.
+type Prepared struct{ p prepared }
+
+// Prepare serialises r for this client.
+func (c *Client) Prepare(r scenarios.Request) (*Prepared, error) {
+	p, err := prepare(r, c.keepAlive)
+	if err != nil {
+		return nil, err
+	}
+	return &Prepared{p: p}, nil
+}
+
+// DoPrepared sends a prepared request, as DoRequest does.
+func (c *Client) DoPrepared(p *Prepared, capture *Capture, s *metrics.Sample) {
+	c.do(&p.p, capture, s)
+}
+
 // Origin is the scheme://host:port the client sends to.
 func (c *Client) Origin() string { return c.target.scheme + "://" + c.target.host }
 

@@ -41,6 +41,9 @@ type Capture struct {
 	// MaxBody bounds the body kept; the rest is read and discarded.
 	MaxBody   int
 	Truncated bool
+	// SetCookieOnly keeps only Set-Cookie headers and no body: what a
+	// cookie jar needs, at the least cost.
+	SetCookieOnly bool
 }
 
 // Get returns the first value of header name (case-insensitive).
@@ -78,7 +81,7 @@ func lowerASCII(s string) string {
 // keep appends body bytes to the capture, up to its bound.
 func (r *reader) keep(b []byte) {
 	c := r.capture
-	if c == nil || len(b) == 0 {
+	if c == nil || len(b) == 0 || c.SetCookieOnly {
 		return
 	}
 	room := c.MaxBody - len(c.Body)
@@ -251,8 +254,8 @@ func (r *reader) readOne(headOnly bool) (response, error) {
 			return resp, errProtocol
 		}
 		name, value := l[:colon], bytes.TrimSpace(l[colon+1:])
-		if r.capture != nil {
-			r.capture.Header = append(r.capture.Header, HeaderField{Name: string(name), Value: string(value)})
+		if c := r.capture; c != nil && (!c.SetCookieOnly || equalFold(name, "set-cookie")) {
+			c.Header = append(c.Header, HeaderField{Name: string(name), Value: string(value)})
 		}
 		switch {
 		case equalFold(name, "content-length"):
