@@ -106,3 +106,47 @@ func TestOverrides(t *testing.T) {
 		t.Errorf("--backends on a topology without lb: %v", err)
 	}
 }
+
+// TestExternalPieces composes a balancer in one System over backends
+// started by another, as two processes (or machines) would.
+func TestExternalPieces(t *testing.T) {
+	backends, err := Builtin("concurrent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Start(context.Background(), backends, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(context.Background())
+	b, err := Start(context.Background(), backends, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Shutdown(context.Background())
+	file := "name: front\nentry: lb\npieces:\n  - name: app\n    kind: external\n    urls: [" + a.Entry.URL + ", " + b.Entry.URL + "]\n  - {name: lb, kind: lb, to: app}\n"
+	spec, err := Parse("front.yaml", []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	front, err := Start(context.Background(), spec, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer front.Shutdown(context.Background())
+	client := &http.Client{Timeout: 5 * time.Second}
+	for range 4 {
+		resp, err := client.Get(front.Entry.URL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	if a.Backends("app")[0].Requests() == 0 || b.Backends("app")[0].Requests() == 0 {
+		t.Fatal("the balancer did not spread requests over both external backends")
+	}
+}

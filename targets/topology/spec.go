@@ -6,6 +6,7 @@ package topology
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -26,9 +27,14 @@ const (
 	KindStatic         = "static"
 	KindAuth           = "auth"
 	KindRouter         = "router"
+	// KindExternal stands for servers started elsewhere (another process
+	// or machine, e.g. `stampede serve concurrent` there): a topology can
+	// balance, cache or route to them, so that every piece can run in a
+	// process of its own.
+	KindExternal = "external"
 )
 
-var kinds = []string{KindConcurrent, KindSingleThreaded, KindLB, KindCache, KindStatic, KindAuth, KindRouter}
+var kinds = []string{KindConcurrent, KindSingleThreaded, KindLB, KindCache, KindStatic, KindAuth, KindRouter, KindExternal}
 
 // Spec is a topology: named pieces, one of which is the entry point.
 type Spec struct {
@@ -62,6 +68,8 @@ type Piece struct {
 	Files          FilesSpec     `yaml:"files"`
 	CacheControl   []static.Rule `yaml:"cache_control"`
 	Private        bool          `yaml:"private"`
+	// external: the base URLs of servers run elsewhere.
+	URLs []string `yaml:"urls"`
 	// auth: Store is "own" (each instance keeps its sessions) or "shared".
 	Store  string        `yaml:"store"`
 	Secret string        `yaml:"secret"`
@@ -273,7 +281,12 @@ func (s *Spec) validate(l locator) []*Error {
 	return errs
 }
 
-func (p *Piece) count() int { return max(p.Count, 1) }
+func (p *Piece) count() int {
+	if p.Kind == KindExternal {
+		return max(len(p.URLs), 1)
+	}
+	return max(p.Count, 1)
+}
 
 func (p *Piece) validate(l locator, i int) []*Error {
 	var errs []*Error
@@ -325,6 +338,16 @@ func (p *Piece) validate(l locator, i int) []*Error {
 	case KindStatic:
 		if p.Files.Count < 0 || p.Files.Size < 0 {
 			add("files: count and size must be >= 0", "files")
+		}
+	case KindExternal:
+		if len(p.URLs) == 0 {
+			add("external: expected urls, the base URLs of servers started elsewhere", "urls")
+		}
+		for j, raw := range p.URLs {
+			u, err := url.Parse(raw)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				add(fmt.Sprintf("url %q: expected http://host:port", raw), "urls", j)
+			}
 		}
 	case KindCache:
 		if p.Cache.MaxBytes < 0 || p.Cache.DefaultTTL < 0 {

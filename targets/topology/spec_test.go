@@ -32,6 +32,8 @@ func TestParseErrors(t *testing.T) {
 			[]string{"4:33: mode \"oauth\"", "4:47: store \"redis\""}},
 		{"bad work", "name: x\nentry: a\npieces:\n  - name: a\n    kind: concurrent\n    work: {size: -5}\n", []string{"6:11: work:"}},
 		{"no pieces", "name: x\nentry: a\n", []string{"no pieces"}},
+		{"external without urls", "name: x\nentry: l\npieces:\n  - {name: a, kind: external}\n  - {name: l, kind: lb, to: a}\n", []string{"4:5: external: expected urls"}},
+		{"external bad url", "name: x\nentry: l\npieces:\n  - {name: a, kind: external, urls: [ftp://x]}\n  - {name: l, kind: lb, to: a}\n", []string{"4:38: url \"ftp://x\""}},
 		{"count on static", "name: x\nentry: a\npieces:\n  - {name: a, kind: static, count: 2}\n", []string{"2:8: entry \"a\" has 2", "4:36: count: only backends"}},
 	}
 	for _, tc := range tests {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stampede-lab/stampede/targets/auth"
@@ -257,6 +258,11 @@ func (s *System) startPiece(ctx context.Context, p *Piece, addr string, opts Opt
 				return err
 			}
 			s.add(&Instance{Piece: p.Name, Kind: p.Kind, ID: id, URL: srv.URL(), authorizer: srv.Authorizer(), shutdown: srv.Shutdown})
+		}
+	case KindExternal:
+		for i, u := range p.URLs {
+			s.add(&Instance{Piece: p.Name, Kind: p.Kind, ID: instanceID(p, i), URL: strings.TrimRight(u, "/"),
+				shutdown: func(context.Context) error { return nil }})
 		}
 	case KindRouter:
 		var routes []lb.Route
