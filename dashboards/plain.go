@@ -1,6 +1,15 @@
-// Package dashboards shows a run while it happens: a plain progress line
-// per interval when there is no terminal (or when asked), and, later, the
-// live terminal dashboard.
+// Package dashboards shows a run while it happens: the live terminal
+// dashboard (TUI, drawn with tview), or a plain progress line per interval
+// when there is no terminal (Plain). Both take the engine's per-interval
+// snapshots through an OnInterval method that copies what it needs and
+// never waits on the terminal.
+//
+// The TUI is split into a Model (frames copied from snapshots, in a ring),
+// a view drawing it with tview primitives, and pure chart functions
+// (PlotLines on a braille Canvas, Bars) that tests check rune by rune.
+// Not shown yet: a per-step table and thresholds (no flow scenarios or
+// thresholds exist yet), and a per-backend panel for load-balanced
+// targets.
 package dashboards
 
 import (
