@@ -474,7 +474,7 @@ func (f *flowRunner) build(v *vuState, st *stepRun) (scenarios.Request, error) {
 		}
 		u.RawQuery = q.Encode()
 	}
-	req := scenarios.Request{Method: spec.Method, URL: u.String(), Body: v.render(&spec.Body, f.plan)}
+	req := scenarios.Request{Method: spec.Method, URL: u.String(), Body: v.renderEscaped(&spec.Body, f.plan, spec.BodyKind)}
 	hasCT := false
 	for _, h := range spec.Headers {
 		if strings.EqualFold(h.Name, "Content-Type") {
@@ -558,6 +558,10 @@ func extract(e *extractRun, c *h1.Capture, v *vuState) (string, bool) {
 
 func check(ck *checkRun, s *metrics.Sample, c *h1.Capture, v *vuState, plan *scenarios.Plan) bool {
 	sp := &ck.spec
+	want := sp.Value
+	if len(sp.Expect.Parts) > 0 {
+		want = v.render(&sp.Expect, plan)
+	}
 	switch sp.Kind {
 	case scenarios.CheckStatus:
 		if sp.Class > 0 {
@@ -577,15 +581,15 @@ func check(ck *checkRun, s *metrics.Sample, c *h1.Capture, v *vuState, plan *sce
 	}
 	switch sp.Kind {
 	case scenarios.CheckBodyContains:
-		return strings.Contains(string(c.Body), sp.Value)
+		return strings.Contains(string(c.Body), want)
 	case scenarios.CheckBodyMatches:
 		return ck.re.Match(c.Body)
 	case scenarios.CheckJSON:
 		r := gjson.GetBytes(c.Body, sp.Path)
-		return r.Exists() && r.String() == sp.Value
+		return r.Exists() && r.String() == want
 	case scenarios.CheckHeader:
 		val, ok := c.Get(sp.Header)
-		return ok && (sp.Value == "" || val == sp.Value)
+		return ok && (want == "" || val == want)
 	}
 	return false
 }

@@ -73,6 +73,13 @@ func (v *vuState) lookup(name string, plan *scenarios.Plan) string {
 
 // render expands a template for this VU.
 func (v *vuState) render(t *scenarios.Template, plan *scenarios.Plan) string {
+	return v.renderEscaped(t, plan, "")
+}
+
+// renderEscaped expands a template whose variables land inside a body of
+// the given kind (json: inside JSON strings; form: inside values), so a
+// value with a quote or an ampersand cannot break the body.
+func (v *vuState) renderEscaped(t *scenarios.Template, plan *scenarios.Plan, bodyKind string) string {
 	if len(t.Parts) == 0 {
 		return t.Raw
 	}
@@ -84,7 +91,7 @@ func (v *vuState) render(t *scenarios.Template, plan *scenarios.Plan) string {
 		if p.Var == "" {
 			v.buf = append(v.buf, p.Literal...)
 		} else {
-			v.buf = append(v.buf, v.lookup(p.Var, plan)...)
+			v.buf = append(v.buf, scenarios.EscapeValue(bodyKind, v.lookup(p.Var, plan))...)
 		}
 	}
 	return string(v.buf)

@@ -12,7 +12,7 @@ import (
 // builtinFS holds the built-in scenarios, compiled in so that the binary
 // runs a demo without any file around it.
 //
-//go:embed builtin/*.yaml
+//go:embed builtin/*.yaml builtin/data
 var builtinFS embed.FS
 
 // builtinPrefix starts the file name of a built-in scenario, which is
@@ -45,4 +45,51 @@ func BuiltinNames() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// BuiltinInfo describes a built-in scenario for listings.
+type BuiltinInfo struct {
+	Name string
+	// Topology is the bundled topology the scenario runs against; empty
+	// for one that targets its base_url (or --url).
+	Topology string
+	// Description is the first line of the file's leading comment.
+	Description string
+}
+
+// Builtins describes the built-in scenarios, sorted by name. It loads
+// each one, so an error means a broken library (a test makes sure that
+// never ships).
+func Builtins() ([]BuiltinInfo, error) {
+	var out []BuiltinInfo
+	for _, name := range BuiltinNames() {
+		file, data, err := Builtin(name)
+		if err != nil {
+			return nil, err
+		}
+		plan, err := LoadFile(file, data, Overrides{})
+		if err != nil {
+			return nil, fmt.Errorf("built-in scenario %s:\n%w", name, err)
+		}
+		out = append(out, BuiltinInfo{Name: name, Topology: plan.Topology, Description: Describe(data)})
+	}
+	return out, nil
+}
+
+// Describe returns the first line of a scenario file's leading comment
+// (the comment lines before anything else), without the #.
+func Describe(data []byte) string {
+	for line := range strings.Lines(string(data)) {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "#") {
+			if line == "" {
+				continue
+			}
+			return ""
+		}
+		if text := strings.TrimSpace(strings.TrimLeft(line, "#")); text != "" {
+			return text
+		}
+	}
+	return ""
 }

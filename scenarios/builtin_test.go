@@ -1,7 +1,10 @@
 package scenarios
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -58,5 +61,75 @@ func TestBuiltinUnknown(t *testing.T) {
 	}
 	if _, _, err := Builtin("../plan"); err == nil {
 		t.Error("Builtin(../plan): no error")
+	}
+}
+
+// The library of example scenarios: each loads from the binary and from
+// its file on disk (as a user who copied it would load it), with the
+// same plan, and says what it runs against.
+func TestLibrary(t *testing.T) {
+	wantTopology := map[string]string{
+		"default":          "",
+		"browse-static":    "static",
+		"login-session":    "auth",
+		"login-jwt":        "auth-jwt",
+		"cached-catalogue": "cached",
+		"checkout-data":    "web",
+		"flash-crowd":      "web",
+	}
+	infos, err := Builtins()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(infos) != len(wantTopology) {
+		t.Errorf("Builtins() lists %d scenarios, want %d", len(infos), len(wantTopology))
+	}
+	for _, info := range infos {
+		t.Run(info.Name, func(t *testing.T) {
+			topo, known := wantTopology[info.Name]
+			if !known || info.Topology != topo {
+				t.Errorf("topology = %q, want %q (known: %v)", info.Topology, topo, known)
+			}
+			if info.Description == "" || strings.HasPrefix(info.Description, "#") || len(info.Description) > 120 {
+				t.Errorf("description = %q", info.Description)
+			}
+			name, data, err := Builtin(info.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			embedded, err := LoadFile(name, data, Overrides{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkPlan(t, embedded)
+			file := filepath.Join("builtin", info.Name+".yaml")
+			disk, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromDisk, err := LoadFile(file, disk, Overrides{ReadFile: os.ReadFile, Getenv: environ(nil)})
+			if err != nil {
+				t.Fatalf("from disk:\n%v", err)
+			}
+			fromDisk.Source = embedded.Source
+			assertPlan(t, fromDisk, embedded)
+			if info.Name != "default" && (len(embedded.Flows) == 0 || embedded.Topology == "") {
+				t.Errorf("a library scenario has flows and a topology: %d flows, topology %q", len(embedded.Flows), embedded.Topology)
+			}
+		})
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	for in, want := range map[string]string{
+		"# One line.\n# More.\nname: x\n": "One line.",
+		"\n\n#   Spaced  \nname: x\n":     "Spaced",
+		"#\n# After an empty one\n":       "After an empty one",
+		"name: x\n# late comment\n":       "",
+		"":                                "",
+	} {
+		if got := Describe([]byte(in)); got != want {
+			t.Errorf("Describe(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -135,6 +135,7 @@ var badFiles = []struct {
 	{"base_url with query", "base_url: 'http://h/?k=1'\nrequests: [{path: /}]\n", []want{{1, 11, "must not have a query"}}},
 	{"relative path without base_url", "requests:\n  - path: /x\n", []want{{2, 11, `"/x" is relative, but base_url is not set`}}},
 	{"absolute path with other scheme", "requests:\n  - path: ws://h/x\n", []want{{2, 11, `scheme "ws" is not supported`}}},
+	{"path naming no valid host", "base_url: http://h\nrequests:\n  - path: //0@\n", []want{{3, 11, `"//0@" starts with //, which names a host, and the host is not valid`}}},
 	{"path unparsable", "base_url: http://h\nrequests:\n  - path: '/%zz'\n", []want{{3, 11, `invalid URL escape "%zz"`}}},
 	{"method not a token", "base_url: http://h\nrequests:\n  - path: /\n    method: GE T\n", []want{{4, 13, `"GE T" is not a valid method`}}},
 	{"method lower case", "base_url: http://h\nrequests:\n  - path: /\n    method: post\n", []want{{4, 13, `did you mean "POST"?`}}},

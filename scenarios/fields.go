@@ -27,6 +27,9 @@ type entry struct {
 type section struct {
 	where   string   // "in load", "at the top level"
 	allowed []string // the fields it may hold, in documentation order
+	// hints say what to write instead of a field that people write here
+	// by mistake (path in a step's request, where url is meant).
+	hints map[string]string
 }
 
 // fields returns the known fields of mapping n by name, reporting unknown
@@ -53,7 +56,9 @@ func (d *decoder) fields(n *yaml.Node, label, expected string, sec section) (map
 // a near spelling, or the section the field belongs to.
 func (d *decoder) unknown(key *yaml.Node, name string, sec section) {
 	msg := "unknown field " + quote(name) + " " + sec.where
-	if home := homeOf(name, sec); home != "" {
+	if hint := sec.hints[name]; hint != "" {
+		msg += "; " + hint
+	} else if home := homeOf(name, sec); home != "" {
 		msg += "; it belongs " + home
 	} else if s := suggest(name, sec.allowed); s != "" {
 		msg += ", did you mean " + quote(s) + "?"

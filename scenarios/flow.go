@@ -115,6 +115,13 @@ type Check struct {
 	Header   string        `json:"header,omitempty"`
 	Max      time.Duration `json:"max,omitempty"`
 	Abort    bool          `json:"abort,omitempty"`
+	// Expect is set when the expected value of a body_contains, json or
+	// header check uses run-time variables (${data.users.name}, an
+	// extracted value, a built-in): render it per response and compare
+	// with that instead of Value. Value then holds Expect.Raw, so an
+	// engine that ignores Expect fails the check rather than passing it.
+	// Values known at load time (vars, env) are already in Value.
+	Expect Template `json:"expect,omitzero"`
 }
 
 // Think is a pause: constant (Min == Max) or uniform in [Min, Max], or

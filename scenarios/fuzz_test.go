@@ -17,7 +17,17 @@ var fuzzOverrides = []Overrides{
 	{VUs: ptr(3), Stages: []Stage{{time.Second, 2}}},
 	{Stages: []Stage{{time.Second, 2.5}}, Duration: ptr(time.Second), Headers: []Header{{"accept", "x"}}},
 	{MaxVUs: ptr(2), MaxBacklog: ptr(time.Second), Method: ptr("post")},
+	// Flow files: data files and the environment, and --header on steps.
+	fuzzFlowOverrides(),
+	func() Overrides {
+		o := fuzzFlowOverrides()
+		o.Headers = []Header{{"X-Flag", "${vu}"}}
+		return o
+	}(),
 }
+
+// fuzzFlowOverrides reads testFiles and badData, and testEnv.
+func fuzzFlowOverrides() Overrides { return badFlowOverrides() }
 
 // FuzzLoad checks that no input panics, that every problem is located
 // (a file position, or a flag), and that a returned plan keeps the
@@ -33,10 +43,17 @@ func FuzzLoad(f *testing.F) {
 		_, data, _ := Builtin(n)
 		f.Add(data)
 	}
+	for _, g := range goodFlowFiles {
+		f.Add([]byte(g.yaml))
+	}
+	for _, b := range badFlowFiles {
+		f.Add([]byte(b.yaml))
+	}
+	// Data files are read next to dir/fuzz.yaml, from testFiles and badData.
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, o := range fuzzOverrides {
-			plan, err := LoadFile("fuzz.yaml", data, o)
-			checkOutcome(t, plan, err, "fuzz.yaml")
+			plan, err := LoadFile("dir/fuzz.yaml", data, o)
+			checkOutcome(t, plan, err, "dir/fuzz.yaml")
 		}
 	})
 }
@@ -86,9 +103,10 @@ func checkOutcome(t *testing.T, plan *Plan, err error, file string) {
 // checkPlan asserts what a validated Plan promises the engine.
 func checkPlan(t *testing.T, p *Plan) {
 	t.Helper()
-	if len(p.Requests) == 0 {
-		t.Fatal("plan without requests")
+	if (len(p.Requests) == 0) == (len(p.Flows) == 0) {
+		t.Fatalf("plan with %d requests and %d flows: want one or the other", len(p.Requests), len(p.Flows))
 	}
+	checkFlows(t, p)
 	for _, r := range p.Requests {
 		u, err := url.Parse(r.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

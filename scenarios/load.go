@@ -27,6 +27,7 @@ func LoadFile(filename string, data []byte, o Overrides) (*Plan, error) {
 	if s == nil {
 		return nil, p.err()
 	}
+	s.file, s.source = filename, data
 	s.apply(p, o)
 	plan := build(p, s)
 	plan.Source = filename
@@ -90,6 +91,7 @@ func build(p *problems, s *spec) *Plan {
 		plan.Client.Timeout = d
 	}
 	plan.Client.Insecure = c.insecure.set && c.insecure.v
+	buildFlowParts(p, s, plan)
 	return plan
 }
 

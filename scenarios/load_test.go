@@ -203,6 +203,16 @@ func assertPlan(t *testing.T, got, want *Plan) {
 	g, _ := json.MarshalIndent(got, "", "  ")
 	w, _ := json.MarshalIndent(want, "", "  ")
 	t.Errorf("plan differs\ngot:  %s\nwant: %s", g, w)
+	// Template parts and data rows are not in the JSON.
+	if !reflect.DeepEqual(got.Flows, want.Flows) {
+		t.Errorf("flows differ\ngot:  %+v\nwant: %+v", got.Flows, want.Flows)
+	}
+	if !reflect.DeepEqual(got.Thresholds, want.Thresholds) {
+		t.Errorf("thresholds differ\ngot:  %+v\nwant: %+v", got.Thresholds, want.Thresholds)
+	}
+	if !reflect.DeepEqual(got.Data, want.Data) {
+		t.Errorf("data differ\ngot:  %+v\nwant: %+v", got.Data, want.Data)
+	}
 }
 
 // The name defaults to the file name without directory and extension.

@@ -41,6 +41,16 @@ type Overrides struct {
 	Timeout    *time.Duration
 	KeepAlive  *bool
 	Insecure   *bool
+
+	// Getenv resolves ${env.NAME} in a scenario file; nil means no
+	// variable is set (only ${env.NAME:-default} then works). The command
+	// passes the process environment.
+	Getenv func(string) string
+	// ReadFile reads the data files a scenario names (paths are relative
+	// to the scenario file's directory). nil makes any data file an error,
+	// except in built-in scenarios, whose data files are built in too. The
+	// command passes os.ReadFile; the package never reads files itself.
+	ReadFile func(name string) ([]byte, error)
 }
 
 // apply merges the overrides into a file's spec, each value taking the
@@ -61,7 +71,12 @@ func (s *spec) apply(p *problems, o Overrides) {
 	if o.URL != nil {
 		s.baseURL = some(*o.URL, flagSrc("--url"))
 	}
-	s.applyRequests(o)
+	s.getenv, s.readFile = o.Getenv, o.ReadFile
+	if s.flows.val != nil {
+		s.applyFlows(p, o)
+	} else {
+		s.applyRequests(o)
+	}
 	if flagStages {
 		l.stages = stagesFromFlag(o.Stages)
 		l.duration = opt[time.Duration]{} // the stages set the duration
@@ -127,6 +142,19 @@ func (s *spec) applyRequests(o Overrides) {
 			r.headers = mergeHeaders(r.headers, o.Headers)
 		}
 	}
+}
+
+// applyFlows applies the request flags to a scenario with flows: --header
+// is added to every request step; --method and --body, which would make
+// every step of a login flow the same request, are refused.
+func (s *spec) applyFlows(p *problems, o Overrides) {
+	if o.Method != nil {
+		p.add(flagSrc("--method"), "the scenario has flows, whose steps set their own methods; --method applies to scenarios with requests")
+	}
+	if o.Body != nil {
+		p.add(flagSrc("--body"), "the scenario has flows, whose steps set their own bodies; --body applies to scenarios with requests")
+	}
+	s.flagHeaders = o.Headers
 }
 
 // mergeHeaders keeps the file's headers that the flags do not name, in

@@ -14,8 +14,15 @@ var standardMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", 
 // buildRequests validates the requests and resolves their URLs.
 func buildRequests(p *problems, s *spec) []Request {
 	base, baseOK := parseBase(p, s.baseURL)
+	if s.flows.val != nil {
+		// Flows replace requests; buildFlowParts builds them.
+		if s.requests.given() {
+			p.add(s.requests.at.key(), "a scenario has requests or flows, not both: flows replace requests (write each request as a step of a flow)")
+		}
+		return nil
+	}
 	if !s.requests.given() {
-		p.add(s.at, `missing field "requests": a scenario needs a list of requests, each with at least a path`)
+		p.add(s.at, `missing field "requests": a scenario needs a list of requests, each with at least a path (or flows of steps)`)
 		return nil
 	}
 	if s.requests.set && !s.requests.bad && len(s.requests.v) == 0 {
@@ -127,6 +134,14 @@ func requestURL(p *problems, r requestSpec, baseOpt opt[string], base *url.URL, 
 		}
 		return u.String()
 	}
+	if ref.Host != "" || strings.HasPrefix(path, "//") {
+		// A network-path reference (//host/path) keeps the base's scheme
+		// only: its host must be valid on its own.
+		if _, msg := absoluteURL("http:" + path); msg != "" {
+			p.add(r.path.at, "%s", networkPathMsg(path))
+			return ""
+		}
+	}
 	switch {
 	case baseOK:
 		return base.ResolveReference(ref).String()
@@ -134,6 +149,12 @@ func requestURL(p *problems, r requestSpec, baseOpt opt[string], base *url.URL, 
 		p.add(r.path.at, "%s is relative, but base_url is not set: set base_url, or write an absolute URL like http://127.0.0.1:8080/path", quote(path))
 	}
 	return ""
+}
+
+// networkPathMsg says what is wrong with a path that starts with // (a
+// reference to another host) but names no valid host.
+func networkPathMsg(path string) string {
+	return quote(path) + " starts with //, which names a host, and the host is not valid: write a path with one / (like /x), or an absolute URL like http://host/x"
 }
 
 // checkMethod reports a method that is not an HTTP token.

@@ -17,6 +17,22 @@ type spec struct {
 	requests opt[[]requestSpec]
 	load     loadSpec
 	client   clientSpec
+
+	// The parts of a flow scenario, kept as written (entries with a nil
+	// val are not given): they are decoded and checked together by
+	// buildFlowParts, once the variables they may use are known.
+	topology   opt[string]
+	vars       entry
+	data       entry
+	flows      entry
+	thresholds entry
+
+	// What LoadFile and the overrides provide for building flows.
+	file        string                       // the scenario's file name, for data file paths
+	source      []byte                       // the file as read, to locate ${ in a value
+	getenv      func(string) string          // resolves ${env.NAME}; nil: nothing is set
+	readFile    func(string) ([]byte, error) // reads data files
+	flagHeaders []Header                     // --header, added to every request step
 }
 
 type requestSpec struct {
@@ -66,12 +82,16 @@ type clientSpec struct {
 // The sections of the file format and their fields, in documentation
 // order (which is also the order the allowed fields are listed in).
 var (
-	topSection     = section{"at the top level", []string{"name", "base_url", "requests", "load", "client"}}
-	requestSection = section{"in a request", []string{"name", "method", "path", "headers", "body"}}
-	loadSection    = section{"in load", []string{"executor", "rate", "vus", "max_vus", "duration", "stages", "start", "grace", "max_backlog"}}
-	stageSection   = section{"in a stage", []string{"duration", "target"}}
-	clientSection  = section{"in client", []string{"connections", "keep_alive", "timeout", "insecure"}}
-	allSections    = []section{topSection, requestSection, loadSection, stageSection, clientSection}
+	topSection = section{where: "at the top level", allowed: []string{
+		"name", "base_url", "topology", "vars", "data", "requests", "flows", "load", "client", "thresholds"}}
+	requestSection = section{where: "in a request", allowed: []string{"name", "method", "path", "headers", "body"},
+		hints: map[string]string{"url": `a request has a path (a path like /search?q=x, or an absolute URL); url is for the request of a flow step`}}
+	loadSection   = section{where: "in load", allowed: []string{"executor", "rate", "vus", "max_vus", "duration", "stages", "start", "grace", "max_backlog"}}
+	stageSection  = section{where: "in a stage", allowed: []string{"duration", "target"}}
+	clientSection = section{where: "in client", allowed: []string{"connections", "keep_alive", "timeout", "insecure"}}
+	allSections   = []section{topSection, requestSection, loadSection, stageSection, clientSection,
+		flowSection, stepSection, stepRequestSection, checkSection, extractSection, thinkSection, bodySection,
+		dataSection, thresholdSection}
 )
 
 // nodeSrc locates a node that is not a field value (a list item, a
@@ -83,7 +103,7 @@ func nodeSrc(label string, n *yaml.Node) src {
 // decodeSpec reads the node tree of a scenario file into a spec. It
 // returns nil only when the top level is not a mapping at all.
 func (d *decoder) decodeSpec(root *yaml.Node) *spec {
-	top, ok := d.fields(root, "scenario", "a mapping at the top level (with name, base_url, requests, load, client)", topSection)
+	top, ok := d.fields(root, "scenario", "a mapping at the top level (with name, base_url, requests or flows, load, client)", topSection)
 	if !ok {
 		return nil
 	}
@@ -101,6 +121,8 @@ func (d *decoder) decodeSpec(root *yaml.Node) *spec {
 	if e, ok := top["client"]; ok {
 		s.client = d.client(e)
 	}
+	s.topology = d.str(top["topology"], "")
+	s.vars, s.data, s.flows, s.thresholds = top["vars"], top["data"], top["flows"], top["thresholds"]
 	return s
 }
 

@@ -28,9 +28,10 @@ func TestBuiltinsServe(t *testing.T) {
 		"cached":          {"/work?size=10", 200, true},
 		"static":          {"/static/0.bin", 200, true},
 		"auth":            {"/me", 401, true},
+		"auth-jwt":        {"/me", 401, true},
 		"web":             {"/", 200, true},
 	}
-	if got := strings.Join(BuiltinNames(), ","); got != "auth,cached,concurrent,lb,single-threaded,static,web" {
+	if got := strings.Join(BuiltinNames(), ","); got != "auth,auth-jwt,cached,concurrent,lb,single-threaded,static,web" {
 		t.Fatalf("builtins %s", got)
 	}
 	for name, tc := range tests {
