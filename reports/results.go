@@ -40,6 +40,35 @@ type Results struct {
 	// Histograms are the whole run's, by name (latency, service, ttfb,
 	// scheduler_lag, dns, connect, tls), in microseconds.
 	Histograms map[string]string `json:"histograms"`
+	// Segment is set when the run did one part of a split load
+	// (--segment i/n): which part, and the whole plan's load.
+	Segment *SegmentInfo `json:"segment,omitempty"`
+	// Parts lists the runs a merged results file was made from.
+	Parts []Part `json:"parts,omitempty"`
+	// Thresholds are the verdicts of the thresholds checked on the run
+	// (merged: on the whole); merge checks their expressions again.
+	Thresholds []Verdict `json:"thresholds,omitempty"`
+	// Steps are the per-step measures of a plan with flows.
+	Steps []StepStats `json:"steps,omitempty"`
+}
+
+// SegmentInfo says which part of a split load a run did.
+type SegmentInfo struct {
+	scenarios.Segment
+	// WholeLoad is the load of the plan before it was split.
+	WholeLoad scenarios.Load `json:"whole_load"`
+}
+
+// Part is one run merged into a results file.
+type Part struct {
+	// Source is the file the part was read from.
+	Source   string             `json:"source"`
+	Segment  *scenarios.Segment `json:"segment,omitempty"`
+	Started  time.Time          `json:"started"`
+	Ended    time.Time          `json:"ended"`
+	Stopped  string             `json:"stopped"`
+	Requests uint64             `json:"requests"`
+	Version  string             `json:"stampede_version"`
 }
 
 // Summary holds the run's totals.
@@ -193,6 +222,9 @@ func NewResults(res *engine.Result, version string) *Results {
 	}
 	for h := range metrics.NumHists {
 		r.Histograms[h.String()] = encode(res.Total.Hists[h])
+	}
+	for _, sr := range res.Steps {
+		r.Steps = append(r.Steps, newStepStats(sr))
 	}
 	for _, iv := range res.Intervals {
 		lat, svc := iv.Histogram(metrics.Latency), iv.Histogram(metrics.Service)

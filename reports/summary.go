@@ -77,7 +77,10 @@ func WriteSummary(w io.Writer, r *Results) error {
 
 func target(r *Results) string {
 	if len(r.Plan.Requests) == 0 {
-		return ""
+		if n := len(r.Plan.Flows); n > 0 {
+			return fmt.Sprintf("%s (%d flows)", r.Plan.BaseURL, n)
+		}
+		return r.Plan.BaseURL
 	}
 	u := r.Plan.Requests[0].URL
 	if n := len(r.Plan.Requests); n > 1 {

@@ -53,7 +53,8 @@ func newRoot(env *Env) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(newRunCmd(env), newServeCmd(env), newDemoCmd(env))
+	root.AddCommand(newRunCmd(env), newServeCmd(env), newDemoCmd(env), newWatchCmd(env),
+		newReportCmd(env), newCompareCmd(env), newMergeCmd(env), newCheckCmd(env), newScenariosCmd(env))
 	return root
 }
 

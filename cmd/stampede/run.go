@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,6 +31,7 @@ type runFlags struct {
 	keepAlive, insecure       bool
 	out, ui                   string
 	interval                  time.Duration
+	outputs                   outputFlags // reports, thresholds, --segment: outputs.go
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet, full bool) {
@@ -51,8 +53,9 @@ func (f *runFlags) register(fs *pflag.FlagSet, full bool) {
 	}
 	fs.DurationVar(&f.duration, "duration", 0, "how long the load runs (default 10s)")
 	fs.StringVarP(&f.out, "out", "o", "", "write the results JSON to this file")
-	fs.StringVar(&f.ui, "ui", "plain", "progress display: plain (a line per interval on stderr) or none")
+	fs.StringVar(&f.ui, "ui", "", "progress display: tui (live dashboard), plain (a line per interval on stderr) or none (default: tui when stdin and stdout are terminals, else plain)")
 	fs.DurationVar(&f.interval, "interval", time.Second, "reporting interval")
+	f.outputs.register(fs, full)
 }
 
 // overrides turns the flags the user set into scenario overrides.
@@ -130,11 +133,19 @@ func newRunCmd(env *Env) *cobra.Command {
 				return err
 			}
 			var plan *scenarios.Plan
-			if len(args) == 1 {
+			if len(args) == 1 && isLibraryName(args[0]) {
+				var stop func()
+				plan, stop, err = loadLibrary(env, args[0], o)
+				if err != nil {
+					return usageError{err}
+				}
+				defer stop()
+			} else if len(args) == 1 {
 				data, err := os.ReadFile(args[0])
 				if err != nil {
 					return usageError{fmt.Errorf("scenario: %w", err)}
 				}
+				o.ReadFile, o.Getenv = os.ReadFile, env.Getenv
 				plan, err = scenarios.LoadFile(args[0], data, o)
 				if err != nil {
 					return usageError{err}
@@ -159,15 +170,13 @@ func newRunCmd(env *Env) *cobra.Command {
 // handling Ctrl-C: the first stops the load gracefully, the second
 // interrupts requests in flight at once; results are written either way.
 func runPlan(env *Env, plan *scenarios.Plan, f *runFlags) error {
-	var onInterval func(*engine.Snapshot)
-	switch f.ui {
-	case "plain":
-		onInterval = dashboards.NewPlain(env.Stderr).OnInterval
-	case "none":
-	case "tui":
-		return usageError{errors.New("--ui tui: the terminal dashboard is not available yet; use plain or none")}
-	default:
-		return usageError{fmt.Errorf("--ui %q: expected plain or none", f.ui)}
+	ui, err := uiMode(env, f.ui)
+	if err != nil {
+		return err
+	}
+	opts := engine.Options{Interval: f.interval}
+	if ui == uiPlain {
+		opts.OnInterval = dashboards.NewPlain(env.Stderr).OnInterval
 	}
 	if f.out != "" {
 		// Fail before the run, not after it, if the results cannot be written.
@@ -175,48 +184,78 @@ func runPlan(env *Env, plan *scenarios.Plan, f *runFlags) error {
 			return usageError{fmt.Errorf("--out: %w", err)}
 		}
 	}
+	if err := f.outputs.prepare(env, plan); err != nil {
+		return err
+	}
 	client, err := engine.NewClient(plan)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
 
+	fmt.Fprintf(env.Stderr, "stampede: %s: %s, %s for %s against %s\n", plan.Name, plan.Load.Executor, loadText(plan), plan.Load.Total(), planTarget(plan))
+
+	// The dashboard's q and Ctrl-C keys stop the run as SIGINT does (they
+	// arrive on stops); while it owns the terminal, messages to stderr wait
+	// until it closes. A run ended by q alone is not an interruption: it
+	// exits 0, where Ctrl-C and signals exit 130.
+	stops := make(chan string, 3)
+	var interrupted atomic.Bool
+	stderr, exit := env.Stderr, env.Exit
+	var dash *liveTUI
+	if ui == uiTUI {
+		if dash, err = startTUI(plan, f.interval, stops); err != nil {
+			return err
+		}
+		stderr = dash.log
+		exit = func(code int) { dash.close(env.Stderr); env.Exit(code) }
+		opts.OnInterval, opts.Control = dash.tui.OnInterval, dash.ctl
+	}
+
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	abort := make(chan struct{})
+	opts.Abort = abort
 	finished := make(chan struct{})
 	defer close(finished)
 	go func() {
 		for n := 0; ; n++ {
 			select {
 			case <-env.Signals:
+				interrupted.Store(true)
+			case key := <-stops:
+				if key != "q" {
+					interrupted.Store(true)
+				}
 			case <-finished:
 				return
 			}
 			switch n {
 			case 0:
-				fmt.Fprintf(env.Stderr, "\nstopping: waiting up to %s for requests in flight (Ctrl-C again to cut them off)\n", plan.Load.Grace)
+				fmt.Fprintf(stderr, "\nstopping: waiting up to %s for requests in flight (Ctrl-C again to cut them off)\n", plan.Load.Grace)
 				stop()
 			case 1:
-				fmt.Fprintln(env.Stderr, "\ninterrupting requests in flight; writing results")
+				fmt.Fprintln(stderr, "\ninterrupting requests in flight; writing results")
 				close(abort)
 			default:
-				env.Exit(exitInterrupted)
+				exit(exitInterrupted)
 				return
 			}
 		}
 	}()
 
-	fmt.Fprintf(env.Stderr, "stampede: %s: %s, %s for %s against %s\n", plan.Name, plan.Load.Executor, loadText(plan), plan.Load.Total(), plan.Requests[0].URL)
-	res, err := engine.Run(ctx, plan, client, engine.Options{
-		Interval:   f.interval,
-		OnInterval: onInterval,
-		Abort:      abort,
-	})
+	runEngine := func() (*engine.Result, error) { return engine.Run(ctx, plan, client, opts) }
+	var res *engine.Result
+	if dash != nil {
+		res, err = dash.run(env.Stderr, runEngine)
+	} else {
+		res, err = runEngine()
+	}
 	if err != nil {
 		return err
 	}
 	results := reports.NewResults(res, stampedeVersion())
+	f.outputs.annotate(results)
 	if f.out != "" {
 		if err := writeFileAtomic(f.out, results.WriteJSON); err != nil {
 			return fmt.Errorf("writing results: %w", err)
@@ -226,7 +265,10 @@ func runPlan(env *Env, plan *scenarios.Plan, f *runFlags) error {
 	if err := reports.WriteSummary(env.Stdout, results); err != nil {
 		return err
 	}
-	if res.Stopped == "interrupted" {
+	if err := f.outputs.write(env, results, runLabel(f.out)); err != nil {
+		return err
+	}
+	if res.Stopped == "interrupted" && interrupted.Load() {
 		return exitError{exitInterrupted}
 	}
 	return nil
