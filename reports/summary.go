@@ -58,6 +58,11 @@ func WriteSummary(w io.Writer, r *Results) error {
 		}
 		b.WriteString("\n")
 	}
+	if len(r.Steps) > 0 {
+		if err := writeSteps(&b, r.Steps); err != nil {
+			return err
+		}
+	}
 	if len(s.ErrorClasses) > 0 {
 		b.WriteString("  errors by class:")
 		for _, k := range sortedKeys(s.ErrorClasses) {
@@ -125,4 +130,43 @@ func sortedKeys(m map[string]uint64) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// writeSteps prints the per-step table of a run with flows, then the
+// checks that failed at least once.
+func writeSteps(b *strings.Builder, steps []StepStats) error {
+	b.WriteString("\n")
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  step\trequests\terrors\tp50\tp99\tmax\tchecks ok\tbrowser cache hit/304/miss\t")
+	for _, st := range steps {
+		var pass, total uint64
+		for _, c := range st.Checks {
+			pass += c.Passes
+			total += c.Passes + c.Fails
+		}
+		checks := "-"
+		if total > 0 {
+			checks = fmt.Sprintf("%d/%d", pass, total)
+		}
+		cache := "-"
+		if st.CacheHits+st.CacheRevalidations+st.CacheMisses > 0 {
+			cache = fmt.Sprintf("%d/%d/%d", st.CacheHits, st.CacheRevalidations, st.CacheMisses)
+		}
+		fmt.Fprintf(tw, "  %s/%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", st.Flow, st.Step, st.Requests, st.Errors,
+			ms(st.LatencyMS.P50), ms(st.LatencyMS.P99), ms(st.LatencyMS.Max), checks, cache)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, st := range steps {
+		for _, c := range st.Checks {
+			if c.Fails > 0 {
+				fmt.Fprintf(b, "  check failed: %s/%s %q: %d of %d\n", st.Flow, st.Step, c.Name, c.Fails, c.Passes+c.Fails)
+			}
+		}
+		if st.ExtractFailures > 0 {
+			fmt.Fprintf(b, "  extraction failed: %s/%s: %d times\n", st.Flow, st.Step, st.ExtractFailures)
+		}
+	}
+	return nil
 }

@@ -30,6 +30,20 @@ func loadLibrary(env *Env, name string, o scenarios.Overrides) (plan *scenarios.
 		return nil, nil, err
 	}
 	o.ReadFile, o.Getenv = os.ReadFile, env.Getenv
+	// A library scenario may ramp in stages: --duration then stretches or
+	// shrinks its shape, as for the demo, instead of clashing with them.
+	duration := o.Duration
+	o.Duration = nil
+	defer func() {
+		if err == nil && duration != nil {
+			if *duration <= 0 {
+				stop()
+				plan, stop, err = nil, nil, fmt.Errorf("--duration %s: must be > 0", *duration)
+				return
+			}
+			scaleLoad(&plan.Load, *duration)
+		}
+	}()
 	stop = func() {}
 	if o.URL == nil {
 		probe, err := scenarios.LoadFile(file, data, o)

@@ -151,3 +151,29 @@ func TestExternalPieces(t *testing.T) {
 		t.Fatal("the balancer did not spread requests over both external backends")
 	}
 }
+
+// TestWebRoutesAllServe: every route of the web topology reaches a
+// healthy piece (static and auth pieces have no /healthz).
+func TestWebRoutesAllServe(t *testing.T) {
+	spec, err := Builtin("web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := Start(context.Background(), spec, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Shutdown(context.Background())
+	client := &http.Client{Timeout: 5 * time.Second}
+	for path, want := range map[string]int{"/": 200, "/static/0.js": 200, "/me": 401, "/private/x": 401} {
+		resp, err := client.Get(sys.Entry.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+}

@@ -50,6 +50,11 @@ type Instance struct {
 // file does not set one: a killed backend is out within two of them.
 const defaultHealthInterval = time.Second
 
+// healthPath is what balancers and routers check unless told otherwise:
+// every bundled piece serves its stats there (static and auth servers
+// have no /healthz), so any piece can sit behind any balancer.
+const healthPath = "/__stampede/stats"
+
 // System is a running topology.
 type System struct {
 	Spec      *Spec
@@ -193,6 +198,9 @@ func (s *System) startPiece(ctx context.Context, p *Piece, addr string, opts Opt
 		if health.Interval == 0 {
 			health.Interval = defaultHealthInterval
 		}
+		if health.Path == "" {
+			health.Path = healthPath
+		}
 		cfg := lb.Config{Addr: addr, Mode: p.Mode, Policy: p.Policy, Backends: backends, Health: health,
 			ClientIPHeader: p.ClientIPHeader, ErrorLog: opts.ErrorLog}
 		if p.Mode == lb.ModeL4 {
@@ -273,7 +281,7 @@ func (s *System) startPiece(ctx context.Context, p *Piece, addr string, opts Opt
 			}
 			routes = append(routes, lb.Route{Prefix: r.Prefix, Policy: r.Policy, Backends: backends, StripPrefix: r.Strip})
 		}
-		rt, err := lb.StartRouter(ctx, addr, routes, lb.HealthCheck{Interval: defaultHealthInterval})
+		rt, err := lb.StartRouter(ctx, addr, routes, lb.HealthCheck{Interval: defaultHealthInterval, Path: healthPath})
 		if err != nil {
 			return err
 		}
