@@ -2,10 +2,14 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stampede-lab/stampede/engine/metrics"
 	"github.com/stampede-lab/stampede/scenarios"
 	"github.com/stampede-lab/stampede/targets/auth"
 	"github.com/stampede-lab/stampede/targets/static"
@@ -159,5 +163,97 @@ func TestFlowBrowserCache(t *testing.T) {
 				t.Fatalf("want 304 revalidations")
 			}
 		})
+	}
+}
+
+// TestDependentStepLatency: in the open model a later step's intended
+// start follows the plan (the previous step's intended start plus its
+// running median), so a stall in step a shows in the latency of step b,
+// while b's own service time stays short.
+func TestDependentStepLatency(t *testing.T) {
+	start := time.Now()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/a" {
+			since := time.Since(start)
+			if since > 1200*time.Millisecond && since < 1700*time.Millisecond {
+				time.Sleep(1700*time.Millisecond - since)
+			} else {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	flow := scenarios.Flow{Name: "f", Steps: []scenarios.Step{
+		{Name: "a", Request: &scenarios.StepRequest{Method: "GET", URL: tpl("/a")}},
+		{Name: "b", Request: &scenarios.StepRequest{Method: "GET", URL: tpl("/b")}},
+	}}
+	p := flowPlan(srv.URL, flow)
+	p.Load = scenarios.Load{Executor: scenarios.ConstantArrivalRate, Rate: 40, Duration: 3 * time.Second, VUs: 10, MaxVUs: 200,
+		MaxBacklog: 10 * time.Second, Grace: 2 * time.Second}
+	res := runFlow(t, p)
+	b := stepByName(t, res, "b")
+	lat, svc := b.Total.Hists[metrics.Latency], b.Total.Hists[metrics.Service]
+	t.Logf("step b: latency p99 %dµs max %dµs, service p99 %dµs", lat.ValueAtQuantile(99), lat.Max(), svc.ValueAtQuantile(99))
+	if lat.ValueAtQuantile(99) < 200_000 {
+		t.Errorf("step b latency p99 %dµs: the stall of step a does not show", lat.ValueAtQuantile(99))
+	}
+	if svc.ValueAtQuantile(99) > 100_000 {
+		t.Errorf("step b service p99 %dµs: b itself is fast", svc.ValueAtQuantile(99))
+	}
+}
+
+// TestFeederUnique: with select unique every iteration takes a row no
+// other took.
+func TestFeederUnique(t *testing.T) {
+	seen := make(chan string, 1000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.URL.Query().Get("u")
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	var rows [][]string
+	for i := range 200 {
+		rows = append(rows, []string{fmt.Sprintf("user%d", i)})
+	}
+	p := flowPlan(srv.URL, scenarios.Flow{Name: "f", Steps: []scenarios.Step{
+		{Name: "s", Request: &scenarios.StepRequest{Method: "GET", URL: tpl("/s?u=${data.users.name}")}}}})
+	p.Data = []scenarios.Data{{Name: "users", Select: scenarios.SelectUnique, Columns: []string{"name"}, Rows: rows}}
+	p.Load = scenarios.Load{Executor: scenarios.ConstantArrivalRate, Rate: 200, Duration: 500 * time.Millisecond, VUs: 4, MaxVUs: 20,
+		MaxBacklog: time.Second, Grace: time.Second}
+	res := runFlow(t, p)
+	close(seen)
+	got := map[string]int{}
+	for u := range seen {
+		got[u]++
+	}
+	if res.Total.Requests != 100 || len(got) != 100 {
+		t.Fatalf("requests %d, distinct rows %d: want 100 and 100", res.Total.Requests, len(got))
+	}
+	for u, n := range got {
+		if n != 1 {
+			t.Fatalf("row %s used %d times", u, n)
+		}
+	}
+}
+
+// TestExpiredSessionRefused: a session that outlives its TTL is refused
+// by the auth target, and the check counts it.
+func TestExpiredSessionRefused(t *testing.T) {
+	srv, err := auth.Start(context.Background(), auth.Config{Addr: "127.0.0.1:0", ID: "a", Mode: auth.ModeSession, TTL: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	login := scenarios.Step{Name: "login", Request: &scenarios.StepRequest{Method: "POST", URL: tpl("/login"),
+		Body: tpl("user=user1&password=pass"), BodyKind: "form"}, Think: scenarios.Think{Min: 1500 * time.Millisecond}}
+	me := scenarios.Step{Name: "me", Request: &scenarios.StepRequest{Method: "GET", URL: tpl("/me"),
+		Checks: []scenarios.Check{{Name: "me 200", Kind: scenarios.CheckStatus, Statuses: []int{200}}}}}
+	p := flowPlan(srv.URL(), scenarios.Flow{Name: "f", Cookies: true, Steps: []scenarios.Step{login, me}})
+	p.Load.Duration, p.Load.VUs, p.Load.MaxVUs = 2*time.Second, 1, 1
+	res := runFlow(t, p)
+	st := stepByName(t, res, "me")
+	if st.Total.Requests == 0 || st.Checks[0].Fail == 0 || st.Checks[0].Passes != 0 || st.Total.Status[401] == 0 {
+		t.Fatalf("me: requests %d, checks %+v, status %v: want the expired session refused", st.Total.Requests, st.Checks, st.Total.Status)
 	}
 }

@@ -22,6 +22,10 @@ const exitThreshold = 99
 // outputFlags are the flags that write reports and check budgets, shared
 // by run, demo, report and merge; and --segment, which only run has.
 type outputFlags struct {
+	// interrupted is set when Ctrl-C or a signal ended the run: its exit
+	// code (130) then wins over a failed threshold's. A stop by the
+	// dashboard's q or by an abort threshold is not an interruption.
+	interrupted bool
 	report, junit, summaryJSON, hlog, csv string
 	thresholds                            []string
 	segment                               string
@@ -156,7 +160,7 @@ func (o *outputFlags) write(env *Env, r *reports.Results, label string) error {
 	if err := writeOutputs(env, o, []reports.Named{{Name: label, Results: r}}); err != nil {
 		return err
 	}
-	if !reports.Passed(r.Thresholds) && r.Stopped != "interrupted" {
+	if !reports.Passed(r.Thresholds) && !o.interrupted {
 		return exitError{exitThreshold}
 	}
 	return nil

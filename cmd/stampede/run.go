@@ -212,6 +212,25 @@ func runPlan(env *Env, plan *scenarios.Plan, f *runFlags) error {
 		opts.OnInterval, opts.Control = dash.tui.OnInterval, dash.ctl
 	}
 
+	if opts.Control == nil {
+		// Every run keeps a control, so that events (an abort by threshold
+		// among them) reach the results.
+		opts.Control = engine.NewControl()
+	}
+	watch, err := abortWatcher(plan, stops, stderr, opts.Control)
+	if err != nil {
+		return err
+	}
+	if watch != nil {
+		inner := opts.OnInterval
+		opts.OnInterval = func(s *engine.Snapshot) {
+			if inner != nil {
+				inner(s)
+			}
+			watch(s)
+		}
+	}
+
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	abort := make(chan struct{})
@@ -224,7 +243,7 @@ func runPlan(env *Env, plan *scenarios.Plan, f *runFlags) error {
 			case <-env.Signals:
 				interrupted.Store(true)
 			case key := <-stops:
-				if key != "q" {
+				if key != "q" && key != stopThreshold {
 					interrupted.Store(true)
 				}
 			case <-finished:
@@ -265,6 +284,7 @@ func runPlan(env *Env, plan *scenarios.Plan, f *runFlags) error {
 	if err := reports.WriteSummary(env.Stdout, results); err != nil {
 		return err
 	}
+	f.outputs.interrupted = interrupted.Load()
 	if err := f.outputs.write(env, results, runLabel(f.out)); err != nil {
 		return err
 	}
