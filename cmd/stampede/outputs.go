@@ -25,7 +25,7 @@ type outputFlags struct {
 	// interrupted is set when Ctrl-C or a signal ended the run: its exit
 	// code (130) then wins over a failed threshold's. A stop by the
 	// dashboard's q or by an abort threshold is not an interruption.
-	interrupted bool
+	interrupted                           bool
 	report, junit, summaryJSON, hlog, csv string
 	thresholds                            []string
 	segment                               string
