@@ -2,7 +2,6 @@ package lb
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -381,13 +380,6 @@ func dialGreeting(t testing.TB, addr string) (net.Conn, string) {
 		t.Fatalf("greeting: %v (got %q)", err, id)
 	}
 	return c, id
-}
-
-// isConnErr reports whether err is a failure to reach or keep a
-// connection, for tests that expect them.
-func isConnErr(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) || errors.Is(err, io.EOF)
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -252,3 +252,46 @@ func BenchmarkProxy(b *testing.B) {
 		resp.Body.Close()
 	}
 }
+
+// TestProxyChunkedUpload: a body of unknown length goes upstream chunked,
+// with its trailers, and Expect: 100-continue is answered by the balancer.
+func TestProxyChunkedUpload(t *testing.T) {
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		w.Header().Set("X-Seen-TE", strings.Join(r.TransferEncoding, ","))
+		w.Header().Set("X-Seen-Expect", r.Header.Get("Expect"))
+		_, _ = io.WriteString(w, string(body)+"|"+r.Trailer.Get("X-Check"))
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	lb := startLB(t, Config{Backends: []Backend{{URL: "http://" + ln.Addr().String()}}})
+	tr := &http.Transport{ExpectContinueTimeout: 5 * time.Second}
+	t.Cleanup(tr.CloseIdleConnections)
+	c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	payload := strings.Repeat("chunk ", 5000)
+	req, _ := http.NewRequest(http.MethodPost, lb.URL(), io.NopCloser(strings.NewReader(payload))) // length unknown
+	req.Trailer = http.Header{"X-Check": {"abc"}}
+	req.Header.Set("Expect", "100-continue")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if string(got) != payload+"|abc" {
+		t.Errorf("echo of %d bytes: got %d bytes, ending %q", len(payload), len(got), got[max(0, len(got)-10):])
+	}
+	if te := resp.Header.Get("X-Seen-TE"); te != "chunked" {
+		t.Errorf("backend saw Transfer-Encoding %q, want chunked", te)
+	}
+	if e := resp.Header.Get("X-Seen-Expect"); e != "" {
+		t.Errorf("Expect reached the backend: %q", e)
+	}
+}

@@ -45,12 +45,12 @@ type LeastTime struct {
 func (s *LeastTime) Select(pool []*Target, _ *Request) *Target {
 	n := uint64(len(pool))
 	start := s.next.Add(1)
+	now := time.Now()
 	var best *Target
 	var bestCost float64
 	for i := uint64(0); i < n; i++ {
 		t := pool[(start+i)%n]
-		now := int64(time.Since(t.born))
-		cost := t.latencyAt(now) * float64(t.inFlight.Load()+1) / float64(t.weight)
+		cost := t.latencyAt(int64(now.Sub(t.born))) * float64(t.inFlight.Load()+1) / float64(t.weight)
 		if best == nil || cost < bestCost || cost == bestCost && lessLoaded(t, best) {
 			best, bestCost = t, cost
 		}

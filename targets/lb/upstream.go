@@ -93,12 +93,17 @@ func (u *upstream) popIdle(now time.Time) *upConn {
 		return nil
 	}
 	pc := u.idle[n-1]
-	u.idle[n-1] = nil
-	u.idle = u.idle[:n-1]
 	if now.Sub(pc.idleAt) > backendIdleTimeout {
-		_ = pc.nc.Close() // the rest are younger: get dials instead
+		// The youngest is stale, so all are: close them; get dials.
+		for i, old := range u.idle {
+			_ = old.nc.Close()
+			u.idle[i] = nil
+		}
+		u.idle = u.idle[:0]
 		return nil
 	}
+	u.idle[n-1] = nil
+	u.idle = u.idle[:n-1]
 	return pc
 }
 
