@@ -6,6 +6,8 @@ import (
 	"log"
 	"net"
 	"time"
+
+	"github.com/stampede-lab/stampede/targets/internal/httpserve"
 )
 
 // Modes of a Server.
@@ -102,7 +104,7 @@ func (c Config) Validate() []error {
 
 // withDefaults returns c with its zero values replaced by defaults.
 func (c Config) withDefaults() Config {
-	c.Addr = listenAddr(c.Addr)
+	c.Addr = httpserve.ListenAddr(c.Addr, DefaultAddr)
 	if c.Mode == "" {
 		c.Mode = ModeSession
 	}

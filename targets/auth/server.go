@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/stampede-lab/stampede/targets/internal/httpserve"
 )
 
 // Server is a running auth target. It serves
@@ -19,7 +21,7 @@ import (
 // Every response carries X-Backend: ID; every 401 says its Reason. Its
 // methods are safe for concurrent use.
 type Server struct {
-	hs *httpServer
+	hs *httpserve.Server
 	h  *handler
 }
 
@@ -36,13 +38,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	cfg = cfg.withDefaults()
 	s := &Server{}
-	hs, err := listen(ctx, "auth", cfg.Addr, cfg.ErrorLog, func(addr string) http.Handler {
-		id := cfg.ID
-		if id == "" {
-			id = addr
-		}
-		s.h = newHandler(cfg, id)
-		return s.h
+	hs, err := httpserve.Start(ctx, httpserve.Options{
+		Name:        "auth",
+		Addr:        cfg.Addr,
+		DefaultAddr: DefaultAddr,
+		ErrorLog:    cfg.ErrorLog,
+		Handler: func(srv *httpserve.Server) http.Handler {
+			id := cfg.ID
+			if id == "" {
+				id = srv.Addr()
+			}
+			s.h = newHandler(cfg, id)
+			return s.h
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -52,10 +60,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 }
 
 // Addr returns the address the server listens on, such as "127.0.0.1:41234".
-func (s *Server) Addr() string { return s.hs.addr }
+func (s *Server) Addr() string { return s.hs.Addr() }
 
 // URL returns the base URL of the server, such as "http://127.0.0.1:41234".
-func (s *Server) URL() string { return "http://" + s.hs.addr }
+func (s *Server) URL() string { return "http://" + s.hs.Addr() }
 
 // Stats returns the counters so far, asking the store for its live
 // sessions (for at most 2 s).
@@ -83,4 +91,4 @@ func (s *Server) Authorizer() func(*http.Request) bool {
 // connections. It returns once every goroutine of the server has exited.
 // The error wraps ctx.Err() when requests were cut off. Shutdown may be
 // called more than once.
-func (s *Server) Shutdown(ctx context.Context) error { return s.hs.shutdown(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error { return s.hs.Shutdown(ctx) }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log"
 	"net/http"
+
+	"github.com/stampede-lab/stampede/targets/internal/httpserve"
 )
 
 // maxSessionBody bounds the body of a PUT to a StoreServer.
@@ -30,7 +32,7 @@ type StoreConfig struct {
 //	DELETE /sessions/{id}  204
 //	GET    /sessions       200 {"live": n}
 type StoreServer struct {
-	hs    *httpServer
+	hs    *httpserve.Server
 	store *MemoryStore
 }
 
@@ -39,8 +41,12 @@ type StoreServer struct {
 // call Shutdown to stop it gracefully and wait for its goroutines.
 func StartStoreServer(ctx context.Context, cfg StoreConfig) (*StoreServer, error) {
 	s := &StoreServer{store: NewMemoryStore()}
-	hs, err := listen(ctx, "auth: store server", listenAddr(cfg.Addr), cfg.ErrorLog, func(string) http.Handler {
-		return s.handler()
+	hs, err := httpserve.Start(ctx, httpserve.Options{
+		Name:        "auth: store server",
+		Addr:        cfg.Addr,
+		DefaultAddr: DefaultAddr,
+		ErrorLog:    cfg.ErrorLog,
+		Handler:     func(*httpserve.Server) http.Handler { return s.handler() },
 	})
 	if err != nil {
 		return nil, err
@@ -50,17 +56,17 @@ func StartStoreServer(ctx context.Context, cfg StoreConfig) (*StoreServer, error
 }
 
 // Addr returns the address the server listens on.
-func (s *StoreServer) Addr() string { return s.hs.addr }
+func (s *StoreServer) Addr() string { return s.hs.Addr() }
 
 // URL returns the base URL of the server, to give to NewHTTPStore.
-func (s *StoreServer) URL() string { return "http://" + s.hs.addr }
+func (s *StoreServer) URL() string { return "http://" + s.hs.Addr() }
 
 // Store returns the store the server shares.
 func (s *StoreServer) Store() *MemoryStore { return s.store }
 
 // Shutdown stops the server gracefully until ctx is done and waits for its
 // goroutines; see Server.Shutdown.
-func (s *StoreServer) Shutdown(ctx context.Context) error { return s.hs.shutdown(ctx) }
+func (s *StoreServer) Shutdown(ctx context.Context) error { return s.hs.Shutdown(ctx) }
 
 func (s *StoreServer) handler() http.Handler {
 	mux := http.NewServeMux()

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/stampede-lab/stampede/targets/internal/httpserve"
 )
 
 // Kind is how a backend serves connections.
@@ -157,12 +159,8 @@ func listenAddr(addr string) (string, error) {
 	if addr == "" {
 		return DefaultAddr, nil
 	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return "", fmt.Errorf("address %q: want host:port, such as %s or 127.0.0.1:0", addr, DefaultAddr)
 	}
-	if host == "" {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port), nil
+	return httpserve.ListenAddr(addr, DefaultAddr), nil
 }

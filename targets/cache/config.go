@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/url"
 	"time"
+
+	"github.com/stampede-lab/stampede/targets/internal/httpserve"
 )
 
 // Defaults of Config.
@@ -120,12 +122,7 @@ func parseOrigin(s string) (*url.URL, error) {
 
 // withDefaults fills in the defaults of a valid configuration.
 func (c Config) withDefaults() Config {
-	if c.Addr == "" {
-		c.Addr = DefaultAddr
-	}
-	if host, port, err := net.SplitHostPort(c.Addr); err == nil && host == "" {
-		c.Addr = net.JoinHostPort("127.0.0.1", port)
-	}
+	c.Addr = httpserve.ListenAddr(c.Addr, DefaultAddr)
 	if c.MaxBytes == 0 {
 		c.MaxBytes = DefaultMaxBytes
 	}

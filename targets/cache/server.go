@@ -4,20 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log"
-	"net"
 	"net/http"
 	"sync"
 	"time"
-)
 
-// Timeouts of the cache's own server, as for the concurrent target: the
-// idle timeout outlasts the 90 s of Go's default transport, so that clients
-// close idle connections before the server does.
-const (
-	readHeaderTimeout = 5 * time.Second
-	idleTimeout       = 120 * time.Second
+	"github.com/stampede-lab/stampede/targets/internal/httpserve"
 )
 
 // Server is a running caching reverse proxy: an HTTP/1.1 server on
@@ -26,20 +17,12 @@ const (
 //
 // Its methods are safe for concurrent use.
 type Server struct {
-	srv   *http.Server
-	addr  string
+	hs    *httpserve.Server
 	proxy *proxy
-
-	conns    sync.WaitGroup // open connections; see trackConn
-	served   chan struct{}  // closed when Serve has returned
-	serveErr error          // read only after served is closed
 
 	bgMu    sync.Mutex
 	closing bool
 	bg      sync.WaitGroup // background revalidations
-
-	cancel    context.CancelFunc // ends origin exchanges and requests
-	stopWatch func() bool
 }
 
 // Start validates cfg, listens and serves in the background; it returns
@@ -62,61 +45,31 @@ func start(ctx context.Context, cfg Config, now func() time.Time) (*Server, erro
 	}
 	cfg = cfg.withDefaults()
 	origin, _ := parseOrigin(cfg.Origin) // checked by Validate
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", cfg.Addr)
+	s := &Server{}
+	hs, err := httpserve.Start(ctx, httpserve.Options{
+		Name:      "targets/cache",
+		Addr:      cfg.Addr,
+		ErrorLog:  cfg.ErrorLog,
+		HTTP1Only: true,
+		Handler: func(srv *httpserve.Server) http.Handler {
+			s.proxy = &proxy{
+				cfg:       cfg,
+				origin:    origin,
+				transport: newTransport(),
+				store:     newStore(cfg.MaxBytes),
+				now:       now,
+				base:      srv.Context(), // ends origin exchanges with the server
+				spawn:     s.spawn,
+				bgKeys:    make(map[string]bool),
+			}
+			return s.proxy
+		},
+	})
 	if err != nil {
-		return nil, fmt.Errorf("targets/cache: %w", err)
+		return nil, err
 	}
-
-	base, cancel := context.WithCancel(ctx)
-	s := &Server{addr: ln.Addr().String(), served: make(chan struct{}), cancel: cancel}
-	s.proxy = &proxy{
-		cfg:       cfg,
-		origin:    origin,
-		transport: newTransport(),
-		store:     newStore(cfg.MaxBytes),
-		now:       now,
-		base:      base,
-		spawn:     s.spawn,
-		bgKeys:    make(map[string]bool),
-	}
-	errorLog := cfg.ErrorLog
-	if errorLog == nil {
-		errorLog = log.New(io.Discard, "", 0)
-	}
-	var protocols http.Protocols
-	protocols.SetHTTP1(true)
-	s.srv = &http.Server{
-		Handler:           s.proxy,
-		Protocols:         &protocols,
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
-		BaseContext:       func(net.Listener) context.Context { return base },
-		ConnState:         s.trackConn,
-		ErrorLog:          errorLog,
-	}
-	s.stopWatch = context.AfterFunc(ctx, func() { _ = s.srv.Close() })
-	go s.serve(ln)
+	s.hs = hs
 	return s, nil
-}
-
-func (s *Server) serve(ln net.Listener) {
-	defer close(s.served)
-	if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		s.serveErr = fmt.Errorf("targets/cache: serve: %w", err)
-	}
-}
-
-// trackConn counts open connections: StateNew is reported before Serve
-// can return, StateClosed by the connection's goroutine as it ends, so
-// Shutdown can wait for every handler to have returned.
-func (s *Server) trackConn(_ net.Conn, state http.ConnState) {
-	switch state {
-	case http.StateNew:
-		s.conns.Add(1)
-	case http.StateClosed, http.StateHijacked:
-		s.conns.Done()
-	}
 }
 
 // spawn runs fn in a goroutine that Shutdown waits for, unless the server
@@ -132,10 +85,10 @@ func (s *Server) spawn(fn func()) bool {
 }
 
 // Addr returns the address the cache listens on, such as "127.0.0.1:41234".
-func (s *Server) Addr() string { return s.addr }
+func (s *Server) Addr() string { return s.hs.Addr() }
 
 // URL returns the base URL of the cache, such as "http://127.0.0.1:41234".
-func (s *Server) URL() string { return "http://" + s.addr }
+func (s *Server) URL() string { return "http://" + s.hs.Addr() }
 
 // Stats returns the counters so far.
 func (s *Server) Stats() Stats { return s.proxy.snapshot() }
@@ -152,22 +105,15 @@ func (s *Server) Purge() { s.proxy.store.purge() }
 // ctx.Err() when requests had to be cut off. Shutdown may be called more
 // than once.
 func (s *Server) Shutdown(ctx context.Context) error {
-	err := s.srv.Shutdown(ctx)
-	if err != nil {
-		err = fmt.Errorf("targets/cache: graceful shutdown cut short, requests in flight were interrupted: %w", err)
-		s.cancel()
-		_ = s.srv.Close()
-	}
-	<-s.served
-	s.conns.Wait()
+	err := s.hs.Shutdown(ctx)
 	s.bgMu.Lock()
 	s.closing = true
 	s.bgMu.Unlock()
-	// Background revalidations are not worth waiting for: the store is
-	// going away with the server.
-	s.cancel()
+	// Background revalidations are not worth waiting for, the store going
+	// away with the server: hs.Shutdown has cancelled their origin
+	// exchanges (the proxy's base context), so only their goroutines are
+	// waited for.
 	s.bg.Wait()
-	s.stopWatch()
 	s.proxy.transport.CloseIdleConnections()
-	return errors.Join(err, s.serveErr)
+	return err
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/stampede-lab/stampede/targets/internal/httpserve"
 )
 
 // Balancer is a running load balancer: one Pool behind one address, as an
@@ -14,9 +16,9 @@ import (
 type Balancer struct {
 	*Pool
 	addr  string
-	l7    *httpServer // L7 mode
-	l4    *tcpProxy   // L4 mode
-	stats *httpServer // Config.StatsAddr, or nil
+	l7    *httpserve.Server // L7 mode
+	l4    *tcpProxy         // L4 mode
+	stats *httpserve.Server // Config.StatsAddr, or nil
 }
 
 // Start validates cfg, starts health checks and listens; it returns once
@@ -75,7 +77,7 @@ func (b *Balancer) listen(ctx context.Context, cfg Config, mode string) error {
 		if err != nil {
 			return err
 		}
-		b.l7, b.addr = l7, l7.addr
+		b.l7, b.addr = l7, l7.Addr()
 	}
 	if cfg.StatsAddr != "" {
 		s, err := startHTTP(ctx, "stats", cfg.StatsAddr, stats, cfg.ErrorLog)
@@ -103,7 +105,7 @@ func (b *Balancer) Mode() string { return b.mode }
 func (b *Balancer) StatsURL() string {
 	switch {
 	case b.stats != nil:
-		return "http://" + b.stats.addr + StatsPath
+		return "http://" + b.stats.Addr() + StatsPath
 	case b.l7 != nil:
 		return b.URL() + StatsPath
 	}
@@ -118,13 +120,13 @@ func (b *Balancer) StatsURL() string {
 func (b *Balancer) Shutdown(ctx context.Context) error {
 	var errs []error
 	if b.l7 != nil {
-		errs = append(errs, b.l7.shutdown(ctx))
+		errs = append(errs, b.l7.Shutdown(ctx))
 	}
 	if b.l4 != nil {
 		errs = append(errs, b.l4.shutdown(ctx))
 	}
 	if b.stats != nil {
-		errs = append(errs, b.stats.shutdown(ctx))
+		errs = append(errs, b.stats.Shutdown(ctx))
 	}
 	b.Pool.close()
 	return errors.Join(errs...)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stampede-lab/stampede/targets/internal/httpserve"
 )
 
 // DefaultAddr is where a balancer or router listens unless told otherwise.
@@ -306,17 +308,14 @@ func listenAddr(addr string) (string, error) {
 	if addr == "" {
 		return DefaultAddr, nil
 	}
-	host, port, err := net.SplitHostPort(addr)
+	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return "", fmt.Errorf("%q: want host:port, such as %s or 127.0.0.1:0", addr, DefaultAddr)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return "", fmt.Errorf("%q: port %q is not in 0-65535", addr, port)
 	}
-	if host == "" {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port), nil
+	return httpserve.ListenAddr(addr, DefaultAddr), nil
 }
 
 // validHeaderName reports whether s is an HTTP token, as a header name must

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/stampede-lab/stampede/targets/internal/httpserve"
 )
 
 // Route sends the requests whose path starts with Prefix to an L7 pool of
@@ -28,7 +30,7 @@ type Route struct {
 // pools, the longest matching prefix winning. Requests that match no route
 // get 404. Its methods are safe for concurrent use.
 type Router struct {
-	srv    *httpServer
+	srv    *httpserve.Server
 	routes []*route // longest prefix first
 }
 
@@ -134,10 +136,10 @@ func (rt *Router) match(path string) *route {
 }
 
 // Addr returns the address the router listens on.
-func (rt *Router) Addr() string { return rt.srv.addr }
+func (rt *Router) Addr() string { return rt.srv.Addr() }
 
 // URL returns the router's base URL, such as "http://127.0.0.1:41234".
-func (rt *Router) URL() string { return "http://" + rt.srv.addr }
+func (rt *Router) URL() string { return "http://" + rt.srv.Addr() }
 
 // Pool returns the pool of the route with exactly this prefix, to drain or
 // update its backends, or nil.
@@ -164,7 +166,7 @@ func (rt *Router) Stats() RouterStats {
 func (rt *Router) Shutdown(ctx context.Context) error {
 	var err error
 	if rt.srv != nil {
-		err = rt.srv.shutdown(ctx)
+		err = rt.srv.Shutdown(ctx)
 	}
 	for _, e := range rt.routes {
 		e.pool.close()

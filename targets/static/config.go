@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/stampede-lab/stampede/targets/internal/httpserve"
 )
 
 // DefaultAddr is where the static target listens unless told otherwise.
@@ -116,19 +118,7 @@ func Series(prefix, ext string, count, size int) map[string]int {
 }
 
 // listenAddr applies the defaults to a configured address.
-func listenAddr(addr string) string {
-	if addr == "" {
-		return DefaultAddr
-	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr // Validate reported it
-	}
-	if host == "" {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port)
-}
+func listenAddr(addr string) string { return httpserve.ListenAddr(addr, DefaultAddr) }
 
 // validFilePath reports whether p is a URL path that can name a generated
 // file: a slash, then a clean relative path as io/fs means it.
