@@ -58,11 +58,57 @@ type Frame struct {
 	AskedRate         float64
 	Stopping, Paused  bool
 	Factor            float64
+
+	// Steps are the flows' steps with their totals so far (nil for a plan
+	// without flows); Thresholds the plan's thresholds judged on the
+	// totals so far (nil without thresholds, or without a judge).
+	Steps      []StepStat
+	Thresholds []ThresholdStatus
+}
+
+// StepStat is one request step of a flow in the steps table: its totals
+// since the start of the run.
+type StepStat struct {
+	Flow, Step       string
+	Requests, Errors uint64
+	// P50 and P99 are latency percentiles in µs; 0 before the first
+	// response.
+	P50, P99 int64
+	// ChecksPassed and ChecksFailed add up the step's check outcomes;
+	// Checks is how many checks it has.
+	ChecksPassed, ChecksFailed uint64
+	Checks                     int
+}
+
+// ThresholdState is where a threshold stands during a run.
+type ThresholdState int
+
+// The states of a threshold.
+const (
+	// ThresholdPending: nothing it measures has been seen yet.
+	ThresholdPending ThresholdState = iota
+	// ThresholdPass and ThresholdFail: it holds, or not, on the totals so
+	// far (or, in a replay, at the end of the run).
+	ThresholdPass
+	ThresholdFail
+	// ThresholdAtEnd: it is only judged when the run ends (a threshold on
+	// a step that several flows share, say).
+	ThresholdAtEnd
+)
+
+// ThresholdStatus is one threshold as the thresholds panel shows it.
+type ThresholdStatus struct {
+	// Expr is the expression as written; Step the step it judges, if any.
+	Expr, Step string
+	State      ThresholdState
+	// Value is what was measured, e.g. "p(99) = 12.3ms", or why there is
+	// no verdict yet.
+	Value string
 }
 
 // FrameOf copies what the dashboard needs out of a snapshot: one pass over
-// the buckets of two histograms and a copy of two small maps, once per
-// interval.
+// the buckets of two histograms, a copy of two small maps and of the
+// steps' figures, once per interval.
 func FrameOf(s *engine.Snapshot) Frame {
 	f := Frame{
 		Elapsed:   s.Elapsed,
@@ -86,6 +132,13 @@ func FrameOf(s *engine.Snapshot) Frame {
 		f.TotalLatency = LatencyOf(t.Hists[metrics.Latency])
 		f.TotalStatus = maps.Clone(t.Status)
 		f.TotalErrClasses = maps.Clone(t.ErrClasses)
+	}
+	if len(s.Steps) > 0 {
+		f.Steps = make([]StepStat, len(s.Steps))
+		for i, st := range s.Steps {
+			f.Steps[i] = StepStat{Flow: st.Flow, Step: st.Step, Requests: st.Requests, Errors: st.Errors,
+				P50: st.P50, P99: st.P99, ChecksPassed: st.ChecksPassed, ChecksFailed: st.ChecksFailed, Checks: st.Checks}
+		}
 	}
 	return f
 }

@@ -28,6 +28,9 @@ type Info struct {
 	Stages []time.Duration
 	// Replay is true for a finished run read back from a results file.
 	Replay bool
+	// Thresholds are the plan's thresholds, shown pending until the first
+	// interval judges them.
+	Thresholds []ThresholdStatus
 }
 
 // Model is the dashboard's state: the run's description and a ring of the
@@ -40,6 +43,9 @@ type Model struct {
 	start  int // index in ring of the oldest frame
 	n      int // frames held
 	cursor int // replay: index of the frame shown; -1 follows the newest
+	// backends are the last two readings of the balancer's stats (nil
+	// until there is one).
+	backends, prevBackends *Backends
 }
 
 // NewModel returns an empty live model keeping up to history frames
@@ -80,6 +86,28 @@ func (m *Model) Add(f Frame) {
 	if m.cursor > 0 {
 		m.cursor-- // keep pointing at the same frame
 	}
+}
+
+// SetBackends takes a new reading of the load balancer's stats; the
+// previous good one stays, to work out each backend's share since. A
+// reading with Err set keeps the last good pools. b must not be changed
+// afterwards.
+func (m *Model) SetBackends(b Backends) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if b.Err != "" {
+		if m.backends == nil {
+			return // never had a good reading: nothing to show
+		}
+		stale := *m.backends
+		stale.Err = b.Err
+		m.backends = &stale
+		return
+	}
+	if m.backends != nil && m.backends.Err == "" {
+		m.prevBackends = m.backends
+	}
+	m.backends = &b
 }
 
 // Seek moves the replay cursor by delta frames, within the run; SeekTo
@@ -137,6 +165,12 @@ type View struct {
 	// Pos and Len are the replay cursor's frame index and the number of
 	// frames held.
 	Pos, Len int
+	// Backends are the balancer's pools with each backend's share; nil
+	// when the target is not a bundled balancer. BackendsAt is when they
+	// were read, BackendsErr why the last reading failed.
+	Backends    []PoolRows
+	BackendsAt  time.Time
+	BackendsErr string
 }
 
 // Current is the frame shown, and false before the first interval.
@@ -156,6 +190,10 @@ func (m *Model) View() View {
 		last = m.cursor
 	}
 	v := View{Info: m.info, Pos: last, Len: m.n}
+	if m.backends != nil {
+		v.Backends = backendRows(m.prevBackends, m.backends)
+		v.BackendsAt, v.BackendsErr = m.backends.At, m.backends.Err
+	}
 	if m.n > 0 {
 		v.Frames = make([]Frame, last+1)
 		for i := range v.Frames {

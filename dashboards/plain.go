@@ -7,9 +7,11 @@
 // The TUI is split into a Model (frames copied from snapshots, in a ring),
 // a view drawing it with tview primitives, and pure chart functions
 // (PlotLines on a braille Canvas, Bars) that tests check rune by rune.
-// Not shown yet: a per-step table and thresholds (no flow scenarios or
-// thresholds exist yet), and a per-backend panel for load-balanced
-// targets.
+// Besides the charts it shows the steps of flow scenarios, the plan's
+// thresholds judged live (by a function the caller gives, WithThresholds)
+// and, for a bundled load balancer, each backend's share of the requests,
+// in flight and health (from stats the caller reads and hands over with
+// SetBackends: this package does no I/O but the terminal's).
 package dashboards
 
 import (

@@ -42,6 +42,7 @@ type TUI struct {
 	view   *view
 	ctl    Controller
 	onStop func(key string)
+	judge  func(*engine.Snapshot) []ThresholdStatus
 	replay bool
 
 	mu      sync.Mutex
@@ -63,6 +64,13 @@ func WithControl(c Controller) Option { return func(t *TUI) { t.ctl = c } }
 // the key ("q" or "ctrl-c") on every press, from the drawing goroutine; it
 // must not block. Without it, the keys close the dashboard.
 func WithStop(stop func(key string)) Option { return func(t *TUI) { t.onStop = stop } }
+
+// WithThresholds judges the plan's thresholds on every snapshot, for the
+// thresholds panel. judge runs on the engine's collector goroutine inside
+// OnInterval, so it must be quick, and it must copy what it keeps.
+func WithThresholds(judge func(*engine.Snapshot) []ThresholdStatus) Option {
+	return func(t *TUI) { t.judge = judge }
+}
 
 // refreshKey is posted to the screen to make the event loop redraw: unlike
 // Application.QueueUpdateDraw, posting never blocks (a full queue drops
@@ -88,7 +96,7 @@ func NewTUI(screen tcell.Screen, model *Model, opts ...Option) (*TUI, error) {
 		SetScreen(initialised{screen}).
 		SetRoot(t.view.pages, true).
 		SetInputCapture(t.key).
-		SetBeforeDrawFunc(func(tcell.Screen) bool { t.view.refresh(); return false }).
+		SetBeforeDrawFunc(func(s tcell.Screen) bool { t.view.refresh(s.Size()); return false }).
 		SetAfterDrawFunc(t.afterDraw)
 	return t, nil
 }
@@ -109,7 +117,19 @@ func (initialised) Init() error { return nil }
 // and returns without waiting for the terminal. Its signature fits
 // engine.Options.OnInterval.
 func (t *TUI) OnInterval(s *engine.Snapshot) {
-	t.model.Add(FrameOf(s))
+	f := FrameOf(s)
+	if t.judge != nil {
+		f.Thresholds = t.judge(s)
+	}
+	t.model.Add(f)
+	t.Refresh()
+}
+
+// SetBackends shows a new reading of the load balancer's stats (see
+// Model.SetBackends). It may be called from any goroutine and does not
+// wait for the terminal.
+func (t *TUI) SetBackends(b Backends) {
+	t.model.SetBackends(b)
 	t.Refresh()
 }
 

@@ -23,10 +23,13 @@ const (
 	panelLatency
 	panelThroughput
 	panelCounts
+	panelSteps
+	panelThresholds
+	panelBackends
 	numPanels
 )
 
-var panelNames = [numPanels]string{"overview", "latency", "throughput", "status & errors"}
+var panelNames = [numPanels]string{"overview", "latency", "throughput", "status & errors", "steps", "thresholds", "backends"}
 
 // latencySeries are the latency lines, in legend order.
 var latencySeries = []struct {
@@ -46,6 +49,11 @@ const (
 	headerRows = 2
 	sideCols   = 26 // the legend and the counts panels
 	gutterCols = 7  // y-axis labels left of a chart
+	// From roomyCols×roomyRows on, the overview shows the steps,
+	// thresholds and backends panels in a column of their own, between
+	// minExtraCols and maxExtraCols wide; below, they are tab views.
+	roomyCols, roomyRows       = 130, 32
+	minExtraCols, maxExtraCols = 56, 76
 )
 
 // view draws a Model with tview primitives. All its methods run on the
@@ -56,6 +64,7 @@ type view struct {
 
 	v         View // what is being drawn, refreshed by refresh
 	panel     panel
+	laid      layoutKey // what the body was last laid out for
 	help      bool
 	stopAsked bool        // q was pressed; the engine has not said so yet
 	playing   func() bool // replay: whether it plays
@@ -63,6 +72,18 @@ type view struct {
 	pages                                         *tview.Pages
 	body                                          *tview.Flex
 	header, latency, legend, tput, counts, footer *tview.Box
+	steps, thresholds, backends                   *tview.Box
+}
+
+// layoutKey is what the arrangement of the panels depends on: the detail
+// view, and in a roomy overview the rows of the extra column's panels
+// (steps, thresholds, backends; 0 for one not shown), the last of which
+// takes the rest of the column.
+type layoutKey struct {
+	panel panel
+	extra [3]int
+	cols  int // the extra column's width
+	flex  int // index in extra of the panel that takes the rest
 }
 
 func newView(m *Model, ctl Controller) *view {
@@ -89,9 +110,13 @@ func newView(m *Model, ctl Controller) *view {
 	u.legend = box(" now / run ", u.drawLegend)
 	u.tput = box(" throughput ", u.drawThroughput)
 	u.counts = box(" status & errors ", u.drawCounts)
+	u.steps = box(" steps ", u.drawSteps)
+	u.thresholds = box(" thresholds ", u.drawThresholds)
+	u.backends = box(" backends ", u.drawBackends)
 	u.footer = box("", u.drawFooter)
 	u.body = tview.NewFlex().SetDirection(tview.FlexRow)
-	u.layout()
+	u.laid.panel = -1
+	u.arrange(80, 24)
 
 	helpBox := box(" keys ", u.drawHelp)
 	helpW, helpH := 56, len(u.helpLines())+2
@@ -108,9 +133,52 @@ func newView(m *Model, ctl Controller) *view {
 	return u
 }
 
-// layout arranges the panels for the current detail view. Flex shares out
-// the rows and columns, so a bigger terminal gets bigger charts.
-func (u *view) layout() {
+// arrange lays the panels out for a screen of w×h, if what the layout
+// depends on changed since the last time: the detail view, and in the
+// overview of a roomy terminal the extra panels and their contents.
+func (u *view) arrange(w, h int) {
+	if !u.available(u.panel) {
+		u.panel = panelOverview
+	}
+	k := layoutKey{panel: u.panel}
+	if u.panel == panelOverview && w >= roomyCols && h >= roomyRows {
+		k.cols = min(max(w*2/5, minExtraCols), maxExtraCols)
+		k.extra, k.flex = u.extraRows(h-headerRows-1, k.cols-2)
+	}
+	if k != u.laid {
+		u.laid = k
+		u.layout(k)
+	}
+}
+
+// extraRows shares out rows of the extra column between the panels that
+// have something to show, by the lines they need (cols wide); the last
+// shown one takes what is left. All zero when none has anything.
+func (u *view) extraRows(rows, cols int) (sizes [3]int, flex int) {
+	want := [3]int{}
+	total := 0
+	for i, p := range []panel{panelSteps, panelThresholds, panelBackends} {
+		if u.available(p) {
+			want[i] = u.linesOf(p, cols) + 2
+			total += want[i]
+			flex = i
+		}
+	}
+	for i, n := range want {
+		switch {
+		case n == 0:
+		case total <= rows:
+			sizes[i] = n
+		default: // not enough room: in proportion, at least one line each
+			sizes[i] = max(3, n*rows/total)
+		}
+	}
+	return sizes, flex
+}
+
+// layout arranges the panels as k says. Flex shares out the rows and
+// columns, so a bigger terminal gets bigger charts.
+func (u *view) layout(k layoutKey) {
 	row := func(items ...tview.Primitive) *tview.Flex {
 		f := tview.NewFlex()
 		for i, p := range items {
@@ -124,24 +192,69 @@ func (u *view) layout() {
 	}
 	u.body.Clear()
 	u.body.AddItem(u.header, headerRows, 0, false)
-	switch u.panel {
+	switch k.panel {
 	case panelOverview:
-		u.body.AddItem(row(u.latency, u.legend), 0, 3, false)
-		u.body.AddItem(row(u.tput, u.counts), 0, 2, false)
+		charts := tview.NewFlex().SetDirection(tview.FlexRow).
+			AddItem(row(u.latency, u.legend), 0, 3, false).
+			AddItem(row(u.tput, u.counts), 0, 2, false)
+		if k.extra == [3]int{} {
+			u.body.AddItem(charts, 0, 1, false)
+			break
+		}
+		col := tview.NewFlex().SetDirection(tview.FlexRow)
+		for i, b := range []*tview.Box{u.steps, u.thresholds, u.backends} {
+			switch {
+			case k.extra[i] == 0:
+			case i == k.flex:
+				col.AddItem(b, 0, 1, false)
+			default:
+				col.AddItem(b, k.extra[i], 0, false)
+			}
+		}
+		u.body.AddItem(tview.NewFlex().AddItem(charts, 0, 1, false).AddItem(col, k.cols, 0, false), 0, 1, false)
 	case panelLatency:
 		u.body.AddItem(row(u.latency, u.legend), 0, 1, false)
 	case panelThroughput:
 		u.body.AddItem(row(u.tput, u.counts), 0, 1, false)
 	case panelCounts:
 		u.body.AddItem(u.counts, 0, 1, false)
+	case panelSteps:
+		u.body.AddItem(u.steps, 0, 1, false)
+	case panelThresholds:
+		u.body.AddItem(u.thresholds, 0, 1, false)
+	case panelBackends:
+		u.body.AddItem(u.backends, 0, 1, false)
 	}
 	u.body.AddItem(u.footer, 1, 0, false)
 }
 
-// cycle moves to the next (d = 1) or previous (d = -1) detail view.
+// available reports whether detail view p has something to show: the
+// steps of a plan with flows, thresholds, a balancer's backends.
+func (u *view) available(p panel) bool {
+	switch p {
+	case panelSteps:
+		cur, _ := u.v.Current()
+		return len(cur.Steps) > 0
+	case panelThresholds:
+		return len(u.thresholdList()) > 0
+	case panelBackends:
+		return len(u.v.Backends) > 0
+	}
+	return true
+}
+
+// cycle moves to the next (d = 1) or previous (d = -1) detail view that
+// has something to show.
 func (u *view) cycle(d int) {
-	u.panel = panel((int(u.panel) + d + int(numPanels)) % int(numPanels))
-	u.layout()
+	p := u.panel
+	for range numPanels {
+		p = panel((int(p) + d + int(numPanels)) % int(numPanels))
+		if u.available(p) {
+			break
+		}
+	}
+	u.panel = p
+	u.laid.panel = -1 // lay out again at the next drawing
 }
 
 func (u *view) toggleHelp() {
@@ -153,22 +266,26 @@ func (u *view) toggleHelp() {
 	}
 }
 
-// refresh copies the model for the next drawing.
-func (u *view) refresh() {
+// refresh copies the model for the next drawing on a screen of w×h, and
+// lays the panels out again if that changed what they show.
+func (u *view) refresh(w, h int) {
 	u.v = u.model.View()
+	u.arrange(w, h)
 	cur, _ := u.v.Current()
 	title := " throughput "
 	if len(u.v.Frames) > 0 {
 		title = fmt.Sprintf(" throughput %s/s · errors %s/s ", fmtCount(uint64(math.Round(cur.RPS))), fmtCount(uint64(math.Round(errorRate(cur)))))
 	}
 	u.tput.SetTitle(title)
+	u.steps.SetTitle(" steps " + u.soFar() + " ")
+	u.thresholds.SetTitle(" thresholds " + u.soFar() + " ")
 }
 
 // draw renders the whole dashboard on screen at its full size; tests use
 // it to draw without an event loop.
 func (u *view) draw(screen tcell.Screen) {
-	u.refresh()
 	w, h := screen.Size()
+	u.refresh(w, h)
 	u.pages.SetRect(0, 0, w, h)
 	screen.Clear()
 	u.pages.Draw(screen)
@@ -258,8 +375,12 @@ func (u *view) drawHeader(screen tcell.Screen, x, y, w, _ int) {
 		state = seg{" RUNNING ", badge(tcell.ColorGreen)}
 	}
 	title := []seg{{" stampede ", styleBold}, {info.Scenario, styleText}, {" · ", styleDim}, {info.Protocol, styleText}, {" · ", styleDim}, {info.Target, styleText}}
-	put(screen, x, y, w-width([]seg{state})-1, title...)
-	putRight(screen, x, y, w, state)
+	badges := []seg{state}
+	if b, ok := u.thresholdBadge(w - width(title) - width(badges) - 2); ok {
+		badges = []seg{b, {" ", styleText}, state}
+	}
+	put(screen, x, y, w-width(badges)-1, title...)
+	putRight(screen, x, y, w, badges...)
 
 	// Line 2: progress, VUs, rates, factor; the bar takes what is left,
 	// and the gaps shrink when it would get short.
@@ -581,11 +702,11 @@ func (u *view) helpLines() []string {
 		"p             pause / resume the load",
 		"+ -           raise / lower " + what,
 		fmt.Sprintf("              by %.0f%% of the plan's", 100*engine.FactorStep),
-		"tab, S-tab    next / previous view",
+		"tab, S-tab    next / previous view: overview,",
+		"              latency, throughput, status, and",
+		"              when the run has them: steps,",
+		"              thresholds, per-backend shares",
 		"?             this help (any key closes it)",
-		"",
-		"Not shown yet: per-step table, thresholds,",
-		"per-backend panel of load-balanced targets.",
 	}
 }
 

@@ -72,6 +72,10 @@ type Snapshot struct {
 	// without one).
 	Paused bool
 	Factor float64
+	// Steps are the flows' request steps, in plan order, with their
+	// totals so far; nil for a plan without flows. The slice and the
+	// steps' Total are reused by the next snapshot: copy what you keep.
+	Steps []StepSnapshot
 }
 
 // Options tune a run.
@@ -279,6 +283,8 @@ type run struct {
 	exec   executor
 	// flows runs the plan's flows; nil for a plan of plain requests.
 	flows *flowRunner
+	// steps is Snapshot.Steps, refilled at every cut.
+	steps []StepSnapshot
 
 	acc       metrics.Counts
 	intervals []*metrics.Interval
@@ -319,6 +325,9 @@ func (r *run) cut(end time.Time) {
 	if r.opts.OnInterval != nil {
 		elapsed := end.Sub(r.start)
 		_, seg := r.exec.timeline().planTime(end)
+		if r.flows != nil {
+			r.steps = r.flows.snapshot(r.steps[:0])
+		}
 		r.opts.OnInterval(&Snapshot{
 			Elapsed:   elapsed,
 			Planned:   r.plan.Load.Total(),
@@ -330,6 +339,7 @@ func (r *run) cut(end time.Time) {
 			Stopping:  r.soft.Err() != nil,
 			Paused:    seg.paused,
 			Factor:    seg.f,
+			Steps:     r.steps,
 		})
 	}
 	if err := iv.Compact(); err != nil {

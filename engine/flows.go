@@ -28,6 +28,23 @@ type StepResult struct {
 	CacheHits, CacheRevalidations, CacheMisses uint64
 }
 
+// StepSnapshot is one request step of a flow as a live display shows it:
+// its totals since the start of the run.
+type StepSnapshot struct {
+	Flow, Step       string
+	Requests, Errors uint64
+	// P50 and P99 are the step's latency percentiles so far, in µs (0
+	// before its first response).
+	P50, P99 int64
+	// ChecksPassed and ChecksFailed add up the outcomes of the step's
+	// checks; Checks is how many checks the step has.
+	ChecksPassed, ChecksFailed uint64
+	Checks                     int
+	// Total holds the step's counters and histograms so far. It is the
+	// engine's own: valid only during OnInterval, and never to be changed.
+	Total *metrics.Interval
+}
+
 // CheckResult counts one check's outcomes.
 type CheckResult struct {
 	Name         string
@@ -55,6 +72,9 @@ type stepRun struct {
 	medianNs atomic.Int64
 
 	extractFail, hits, revalidations, misses atomic.Uint64
+	// checksPassed and checksFailed add up the checks' outcomes when the
+	// collector last took the step's records (for snapshots).
+	checksPassed, checksFailed uint64
 }
 
 type checkRun struct {
@@ -599,12 +619,34 @@ func check(ck *checkRun, s *metrics.Sample, c *h1.Capture, v *vuState, plan *sce
 func (f *flowRunner) collect(start, end time.Time) {
 	for _, st := range f.steps {
 		st.rec.Collect(&st.acc)
+		st.checksPassed, st.checksFailed = 0, 0
+		for _, ck := range st.checks {
+			st.checksPassed += ck.pass.Load()
+			st.checksFailed += ck.fail.Load()
+		}
 		iv := st.acc.Interval(start, end)
 		st.total.Merge(iv)
 		if svc := iv.Hists[metrics.Service]; svc.TotalCount() > 0 {
 			st.medianNs.Store(svc.ValueAtQuantile(50) * int64(time.Microsecond))
 		}
 	}
+}
+
+// snapshot appends every step's totals so far to dst, for a snapshot;
+// the collector calls it after collect, whose check counts it reports
+// (a check is counted after its request is recorded, so they agree but
+// for the requests in between). It allocates nothing once dst has room
+// for the steps.
+func (f *flowRunner) snapshot(dst []StepSnapshot) []StepSnapshot {
+	for _, st := range f.steps {
+		s := StepSnapshot{Flow: st.flow, Step: st.name, Requests: st.total.Requests, Errors: st.total.Errors,
+			ChecksPassed: st.checksPassed, ChecksFailed: st.checksFailed, Checks: len(st.checks), Total: st.total}
+		if h := st.total.Hists[metrics.Latency]; h.TotalCount() > 0 {
+			s.P50, s.P99 = h.ValueAtQuantile(50), h.ValueAtQuantile(99)
+		}
+		dst = append(dst, s)
+	}
+	return dst
 }
 
 // results reports every step.

@@ -204,12 +204,12 @@ func runPlan(env *Env, plan *scenarios.Plan, f *runFlags) error {
 	stderr, exit := env.Stderr, env.Exit
 	var dash *liveTUI
 	if ui == uiTUI {
-		if dash, err = startTUI(plan, f.interval, stops); err != nil {
+		if dash, err = startTUI(plan, f.interval, stops, f.outputs.parsed); err != nil {
 			return err
 		}
 		stderr = dash.log
 		exit = func(code int) { dash.close(env.Stderr); env.Exit(code) }
-		opts.OnInterval, opts.Control = dash.tui.OnInterval, dash.ctl
+		opts.OnInterval, opts.Control = dash.onInterval, dash.ctl
 	}
 
 	if opts.Control == nil {

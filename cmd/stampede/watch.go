@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -67,8 +68,11 @@ func replayInfo(res *reports.Results) dashboards.Info {
 // replayFrames turns the intervals of a results file into dashboard
 // frames, adding up the totals as the run went (the latency totals by
 // merging the intervals' histograms). Gauges the file does not keep (VUs
-// in use, the asked rate) are left unknown.
+// in use, the asked rate) are left unknown. The file keeps the steps and
+// the threshold verdicts of the whole run only: every frame shows those,
+// and the dashboard labels them as the end of the run.
 func replayFrames(res *reports.Results) []dashboards.Frame {
+	steps, verdicts := replaySteps(res), replayVerdicts(res)
 	var planned time.Duration
 	if res.Plan != nil {
 		planned = res.Plan.Load.Total()
@@ -91,6 +95,8 @@ func replayFrames(res *reports.Results) []dashboards.Frame {
 			ActiveVUs:  -1,
 			MaxVUs:     -1,
 			Factor:     1,
+			Steps:      steps,
+			Thresholds: verdicts,
 		}
 		for code, n := range iv.Status {
 			if c, err := strconv.Atoi(code); err == nil {
@@ -123,4 +129,40 @@ func seconds(s float64) time.Duration { return time.Duration(math.Round(s * floa
 func latencyOfMS(p reports.Percentiles) dashboards.Latency {
 	us := func(ms float64) int64 { return int64(math.Round(ms * 1000)) }
 	return dashboards.Latency{P50: us(p.P50), P90: us(p.P90), P99: us(p.P99), P999: us(p.P999), Max: us(p.Max)}
+}
+
+// replaySteps are the steps of a results file, for the steps table.
+func replaySteps(res *reports.Results) []dashboards.StepStat {
+	if len(res.Steps) == 0 {
+		return nil
+	}
+	out := make([]dashboards.StepStat, len(res.Steps))
+	for i, st := range res.Steps {
+		us := func(ms float64) int64 { return int64(math.Round(ms * 1000)) }
+		s := dashboards.StepStat{Flow: st.Flow, Step: st.Step, Requests: st.Requests, Errors: st.Errors,
+			P50: us(st.LatencyMS.P50), P99: us(st.LatencyMS.P99), Checks: len(st.Checks)}
+		for _, c := range st.Checks {
+			s.ChecksPassed += c.Passes
+			s.ChecksFailed += c.Fails
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// replayVerdicts are the threshold verdicts of a results file.
+func replayVerdicts(res *reports.Results) []dashboards.ThresholdStatus {
+	if len(res.Thresholds) == 0 {
+		return nil
+	}
+	out := make([]dashboards.ThresholdStatus, len(res.Thresholds))
+	for i, v := range res.Thresholds {
+		st := dashboards.ThresholdStatus{Expr: v.Threshold, Step: v.Step, State: dashboards.ThresholdFail}
+		if v.Pass {
+			st.State = dashboards.ThresholdPass
+		}
+		st.Value, _, _ = strings.Cut(v.Text, ", limit")
+		out[i] = st
+	}
+	return out
 }
