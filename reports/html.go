@@ -155,6 +155,11 @@ type runView struct {
 	Flows           []flowRow
 	Steps           []stepRow
 	Checks          []checkRow
+	Backends        []backendRow
+}
+
+type backendRow struct {
+	Pool, ID, Requests, Share, Errors, P50, P99, Health string
 }
 
 type flowRow struct {
@@ -330,6 +335,14 @@ func newRunView(i int, r Named) (runView, error) {
 	}
 	for _, e := range r.Events {
 		v.Events = append(v.Events, eventRow{fmtOffset(e.At), e.Kind, e.Detail})
+	}
+	for _, b := range r.Backends {
+		health := "healthy"
+		if !b.Healthy {
+			health = "down"
+		}
+		v.Backends = append(v.Backends, backendRow{Pool: b.Pool, ID: b.ID, Requests: fmt.Sprint(b.Requests),
+			Share: fmt.Sprintf("%.1f%%", 100*b.Share), Errors: fmt.Sprint(b.Errors), P50: ms(b.P50MS), P99: ms(b.P99MS), Health: health})
 	}
 	if err := v.addSteps(r.Results); err != nil {
 		return v, fmt.Errorf("%s: %w", r.Name, err)

@@ -48,6 +48,9 @@ type Results struct {
 	// Thresholds are the verdicts of the thresholds checked on the run
 	// (merged: on the whole); merge checks their expressions again.
 	Thresholds []Verdict `json:"thresholds,omitempty"`
+	// Backends is how a bundled balancer in front of the target spread
+	// the run's requests, read from its stats after the run.
+	Backends []BackendShare `json:"backends,omitempty"`
 	// Steps are the per-step measures of a plan with flows.
 	Steps []StepStats `json:"steps,omitempty"`
 }

@@ -150,3 +150,30 @@ func TestPercentilesJSONKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestBackendsFromStats(t *testing.T) {
+	lbJSON := `{"policy":"round-robin","requests":30,"backends":[
+	 {"id":"app-1","requests":10,"errors":0,"healthy":true,"latency":{"p50_ns":1000000,"p99_ns":5000000}},
+	 {"id":"app-2","requests":20,"errors":1,"healthy":false,"latency":{"p50_ns":2000000,"p99_ns":9000000}}]}`
+	got, err := BackendsFromStats([]byte(lbJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[1].Share != 0.667 || got[0].P50MS != 1 || got[1].Healthy {
+		t.Fatalf("%+v", got)
+	}
+	if _, err := BackendsFromStats([]byte(`{"hits": 3}`)); err == nil {
+		t.Fatal("cache stats read as a balancer's")
+	}
+	r := NewResults(fakeResult(t, false), "test")
+	r.Backends = got
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, []Named{{Name: "run", Results: r}}, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<h3>Backends</h3>", "app-2", "66.7%", "down"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}

@@ -274,6 +274,7 @@ func runPlan(env *Env, plan *scenarios.Plan, f *runFlags) error {
 		return err
 	}
 	results := reports.NewResults(res, stampedeVersion())
+	results.Backends = targetBackends(plan)
 	f.outputs.annotate(results)
 	if f.out != "" {
 		if err := writeFileAtomic(f.out, results.WriteJSON); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -63,7 +64,8 @@ func TestServeEveryTopology(t *testing.T) {
 			} else {
 				t.Log("curl not installed: skipping the curl check")
 			}
-			out, err := exec.Command(binary, "run", "--url", url, "--vus", "2", "--duration", "1s", "--ui", "none").Output()
+			resultsFile := filepath.Join(t.TempDir(), "r.json")
+			out, err := exec.Command(binary, "run", "--url", url, "--vus", "2", "--duration", "1s", "--ui", "none", "--out", resultsFile).Output()
 			if err != nil {
 				t.Fatalf("run: %v\n%s", err, out)
 			}
@@ -73,6 +75,17 @@ func TestServeEveryTopology(t *testing.T) {
 			}
 			if !strings.HasPrefix(name, "auth") && !strings.Contains(string(out), "errors: 0 ") {
 				t.Fatalf("errors against %s:\n%s", name, out)
+			}
+			// Against a bundled balancer the results say how it spread the load.
+			res, _ := readResults(t, resultsFile)
+			if name == "lb" {
+				var sum uint64
+				for _, b := range res.Backends {
+					sum += b.Requests
+				}
+				if len(res.Backends) != 3 || sum < res.Summary.Requests {
+					t.Errorf("lb backends %+v for %d requests", res.Backends, res.Summary.Requests)
+				}
 			}
 		})
 	}
