@@ -54,7 +54,8 @@ func newRoot(env *Env) *cobra.Command {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
 	root.AddCommand(newRunCmd(env), newServeCmd(env), newDemoCmd(env), newWatchCmd(env),
-		newReportCmd(env), newCompareCmd(env), newMergeCmd(env), newCheckCmd(env), newScenariosCmd(env))
+		newReportCmd(env), newCompareCmd(env), newMergeCmd(env), newCheckCmd(env), newScenariosCmd(env),
+		newLabCmd(env), newCapacityCmd(env))
 	return root
 }
 
