@@ -184,24 +184,8 @@ func runCapacity(env *Env, plan *scenarios.Plan, opts labs.CapacityOptions) erro
 	fmt.Fprintf(env.Stderr, "stampede capacity: %s, budget %s, errors at most %s, steps of %s\n",
 		planTarget(plan), strings.Join(budgets, " and "), strconv.FormatFloat(100*opts.MaxErrorRate, 'g', 4, 64)+"%", opts.StepDuration)
 	opts.OnStep = func(s labs.CapacityStep) { fmt.Fprintf(env.Stderr, "  %s\n", s) }
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-env.Signals:
-			fmt.Fprintln(env.Stderr, "\nstopping the search (Ctrl-C again to quit at once)")
-			cancel()
-		case <-done:
-			return
-		}
-		select {
-		case <-env.Signals:
-			env.Exit(exitInterrupted)
-		case <-done:
-		}
-	}()
+	ctx, release := stopOnSignal(env, "stopping the search (Ctrl-C again to quit at once)")
+	defer release()
 	res, err := labs.Capacity(ctx, plan, opts)
 	if errors.Is(err, context.Canceled) {
 		if res != nil && len(res.Steps) > 0 {

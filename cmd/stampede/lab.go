@@ -168,24 +168,8 @@ func runLab(env *Env, lab *labs.Lab, f *labFlags, changed func(string) bool) err
 	}
 	fmt.Fprintln(env.Stdout)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-env.Signals:
-			fmt.Fprintln(env.Stderr, "\nstopping after the variant in progress (Ctrl-C again to quit at once)")
-			cancel()
-		case <-done:
-			return
-		}
-		select {
-		case <-env.Signals:
-			env.Exit(exitInterrupted)
-		case <-done:
-		}
-	}()
+	ctx, release := stopOnSignal(env, "stopping after the variant in progress (Ctrl-C again to quit at once)")
+	defer release()
 
 	out, runErr := labs.Run(ctx, lab, opts)
 	if out == nil {
