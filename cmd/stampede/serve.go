@@ -35,7 +35,7 @@ func newServeCmd(env *Env) *cobra.Command {
 
 or a topology file (YAML). Every piece listens on 127.0.0.1; the entry point on
 --port, else the PORT environment variable, else 8080. The command prints every
-address, the entry point's last ("... listening on URL"), when all are ready.
+address, the entry point's first ("... listening on URL"), when all are ready.
 
 Backends serve GET /, /work?sleep=5ms&size=1024&status=200, /healthz and
 /self; every response carries X-Backend. Every piece serves its counters at
@@ -102,7 +102,10 @@ func loadTopology(arg string) (*topology.Spec, error) {
 	return topology.Parse(arg, data)
 }
 
+// printTopology prints the entry point first (scripts that wait for "the
+// address" take the first URL), then every piece with its address.
 func printTopology(env *Env, sys *topology.System) {
+	fmt.Fprintf(env.Stdout, "stampede target %s listening on %s\n", sys.Spec.Name, sys.Entry.URL)
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 	for _, in := range sys.Instances {
 		admin := ""
@@ -112,5 +115,4 @@ func printTopology(env *Env, sys *topology.System) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", in.ID, in.Kind, in.URL, admin)
 	}
 	tw.Flush()
-	fmt.Fprintf(env.Stdout, "stampede target %s listening on %s\n", sys.Spec.Name, sys.Entry.URL)
 }
