@@ -62,12 +62,8 @@ func (f *runFlags) register(fs *pflag.FlagSet, full bool) {
 func (f *runFlags) overrides(fs *pflag.FlagSet) (scenarios.Overrides, error) {
 	var o scenarios.Overrides
 	set := fs.Changed
-	if set("url") {
-		o.URL = &f.url
-	}
-	if set("method") {
-		o.Method = &f.method
-	}
+	o.URL = ifSet(set("url"), &f.url)
+	o.Method = ifSet(set("method"), &f.method)
 	for _, h := range f.headers {
 		name, value, ok := strings.Cut(h, ":")
 		if !ok || strings.TrimSpace(name) == "" {
@@ -75,24 +71,12 @@ func (f *runFlags) overrides(fs *pflag.FlagSet) (scenarios.Overrides, error) {
 		}
 		o.Headers = append(o.Headers, scenarios.Header{Name: strings.TrimSpace(name), Value: strings.TrimSpace(value)})
 	}
-	if set("body") {
-		o.Body = &f.body
-	}
-	if set("rate") {
-		o.Rate = &f.rate
-	}
-	if set("vus") {
-		o.VUs = &f.vus
-	}
-	if set("max-vus") {
-		o.MaxVUs = &f.maxVUs
-	}
-	if set("connections") {
-		o.Connections = &f.connections
-	}
-	if set("duration") {
-		o.Duration = &f.duration
-	}
+	o.Body = ifSet(set("body"), &f.body)
+	o.Rate = ifSet(set("rate"), &f.rate)
+	o.VUs = ifSet(set("vus"), &f.vus)
+	o.MaxVUs = ifSet(set("max-vus"), &f.maxVUs)
+	o.Connections = ifSet(set("connections"), &f.connections)
+	o.Duration = ifSet(set("duration"), &f.duration)
 	if set("stages") {
 		st, err := scenarios.ParseStages(f.stages)
 		if err != nil {
@@ -100,21 +84,11 @@ func (f *runFlags) overrides(fs *pflag.FlagSet) (scenarios.Overrides, error) {
 		}
 		o.Stages = st
 	}
-	if set("grace") {
-		o.Grace = &f.grace
-	}
-	if set("max-backlog") {
-		o.MaxBacklog = &f.backlog
-	}
-	if set("timeout") {
-		o.Timeout = &f.timeout
-	}
-	if set("keep-alive") {
-		o.KeepAlive = &f.keepAlive
-	}
-	if set("insecure") {
-		o.Insecure = &f.insecure
-	}
+	o.Grace = ifSet(set("grace"), &f.grace)
+	o.MaxBacklog = ifSet(set("max-backlog"), &f.backlog)
+	o.Timeout = ifSet(set("timeout"), &f.timeout)
+	o.KeepAlive = ifSet(set("keep-alive"), &f.keepAlive)
+	o.Insecure = ifSet(set("insecure"), &f.insecure)
 	return o, nil
 }
 
@@ -346,4 +320,13 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// ifSet returns v when its flag was given on the command line, else nil:
+// an override only says what the user said.
+func ifSet[T any](given bool, v *T) *T {
+	if given {
+		return v
+	}
+	return nil
 }
